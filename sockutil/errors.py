@@ -1,0 +1,124 @@
+"""The kit's own exceptions, with fixed wording.
+
+Why a module of its own: the operating system words the same failure
+differently on Linux, macOS and Windows ("Name or service not known",
+"nodename nor servname provided", "getaddrinfo failed"). A notebook that
+prints the OS's text would print something else on a student's laptop than
+in CI. These exceptions carry a message the kit controls, and keep the
+original error as ``__cause__`` for anyone who wants the details.
+
+Every class also derives from the built-in exception a student would expect
+(``OSError``, ``ValueError``, ``ConnectionError``), so ``except OSError``
+still catches them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SockutilError",
+    "PortInUseError",
+    "NameResolutionError",
+    "PeerClosedError",
+    "FramingError",
+    "MessageTooLargeError",
+    "MalformedFrameError",
+    "IncompleteMessageError",
+    "PrivilegedPortError",
+    "ReceiveTimeoutError",
+]
+
+
+class SockutilError(Exception):
+    """Base class of every error the kit raises on purpose."""
+
+
+class PortInUseError(SockutilError, OSError):
+    """Binding failed because another socket already holds the address."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(
+            f"port {port} on {host} is already in use: another server (maybe one "
+            f"started by an earlier run of this cell, or another program) holds it. "
+            f"Stop that server, or pass port=0 to let the operating system pick a free port."
+        )
+
+
+class NameResolutionError(SockutilError, OSError):
+    """A hostname did not resolve to any address."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(
+            f"cannot resolve {host!r}: the name has no address (check the spelling, "
+            f"or use an IP address such as 127.0.0.1)"
+        )
+
+
+class PeerClosedError(SockutilError, ConnectionError):
+    """The peer closed the connection before the expected bytes arrived.
+
+    ``partial`` holds every byte that did arrive, so nothing is lost.
+    """
+
+    def __init__(self, expected: int, partial: bytes) -> None:
+        self.expected = expected
+        self.partial = partial
+        super().__init__(
+            f"the peer closed the connection after {len(partial)} of {expected} "
+            f"expected bytes (the bytes that arrived are in .partial)"
+        )
+
+
+class FramingError(SockutilError, ValueError):
+    """Input that cannot be cut into messages.
+
+    ``messages`` holds the whole messages decoded in the same call before the
+    bad input was met, so a caller that catches the error loses none of them.
+    """
+
+    def __init__(self, message: str, messages: list[bytes] | None = None) -> None:
+        super().__init__(message)
+        self.messages: list[bytes] = list(messages or [])
+
+
+class MessageTooLargeError(FramingError):
+    """A message (or its declared length) is over the decoder's maximum."""
+
+
+class MalformedFrameError(FramingError):
+    """Bytes that break the framing rules (for example a message containing its delimiter)."""
+
+
+class IncompleteMessageError(FramingError):
+    """The stream ended in the middle of a message; ``partial`` holds what arrived."""
+
+    def __init__(self, message: str, partial: bytes) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class PrivilegedPortError(SockutilError, PermissionError):
+    """Binding a low port was refused because this user lacks the privilege."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(
+            f"binding port {port} on {host} was refused: on this system ports this low "
+            f"need extra privileges (root, or a lower net.ipv4.ip_unprivileged_port_start "
+            f"on Linux). Use a port of 1024 or above, or port=0."
+        )
+
+
+class ReceiveTimeoutError(SockutilError, TimeoutError):
+    """Nothing more arrived within the timeout; ``partial`` holds what did arrive."""
+
+    def __init__(self, timeout: float | None, partial: bytes, waiting_for: str) -> None:
+        self.timeout = timeout
+        self.partial = partial
+        super().__init__(
+            f"timed out after {timeout} s waiting for {waiting_for}; "
+            f"{len(partial)} bytes had arrived (they are in .partial)"
+        )

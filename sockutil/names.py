@@ -1,0 +1,185 @@
+"""Addresses, hostnames and ports: the questions a student asks before bind().
+
+Why this module: the answers depend on the machine (which names resolve, which
+port range the OS hands out, whether /etc/services exists, who may bind port
+80), and a notebook must print the same text everywhere. Each helper returns
+plain values and raises the kit's own errors with fixed wording.
+
+Getting a port
+--------------
+The only race-free way to get a free port is to bind port 0 and read back the
+port the OS chose (``sock.getsockname()[1]``), keeping the socket. A helper
+that binds port 0, closes the socket and returns the number races with every
+other process on the machine, which may take the port in between. This module
+has no such helper on purpose; ``bind_preferred`` returns a *bound socket*.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+from pathlib import Path
+
+from .errors import NameResolutionError, PortInUseError, PrivilegedPortError
+
+__all__ = [
+    "LOOPBACK",
+    "WELL_KNOWN_FALLBACK",
+    "family_for",
+    "bind_error",
+    "listening_socket",
+    "bind_preferred",
+    "service_port",
+    "service_name",
+    "ephemeral_port_range",
+    "unprivileged_port_start",
+    "resolve",
+]
+
+#: The IPv4 loopback address. Servers bind here unless told otherwise, so
+#: nothing the kit starts is reachable from another machine.
+LOOPBACK = "127.0.0.1"
+
+#: Used when the OS has no services database (slim containers lack
+#: /etc/services). Numbers from IANA's registry.
+WELL_KNOWN_FALLBACK: dict[str, int] = {
+    "ftp": 21,
+    "ssh": 22,
+    "telnet": 23,
+    "smtp": 25,
+    "domain": 53,
+    "http": 80,
+    "pop3": 110,
+    "imap": 143,
+    "https": 443,
+    "imaps": 993,
+    "pop3s": 995,
+    "mysql": 3306,
+    "postgresql": 5432,
+}
+
+
+def family_for(host: str) -> socket.AddressFamily:
+    """AF_INET6 for an IPv6 literal such as ``'::1'``, otherwise AF_INET."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def bind_error(error: OSError, host: str, port: int) -> OSError:
+    """Turn a failed bind's OS error into the kit's error with fixed wording."""
+    if error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == 10048:
+        return PortInUseError(host, port)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return PrivilegedPortError(host, port)
+    return error
+
+
+def listening_socket(host: str = LOOPBACK, port: int = 0, backlog: int = 16) -> socket.socket:
+    """Create, bind and listen, raising the kit's errors for a taken or privileged port.
+
+    Uses ``socket.create_server``, which sets SO_REUSEADDR where that is safe
+    (so a port can be reused at once after its server stops, despite
+    TIME_WAIT) and never SO_REUSEPORT (which would let two servers share it).
+    """
+    try:
+        return socket.create_server((host, port), family=family_for(host), backlog=backlog)
+    except OSError as error:
+        raise bind_error(error, host, port) from error
+
+
+def bind_preferred(preferred: int, host: str = LOOPBACK) -> socket.socket:
+    """Return a TCP socket bound to ``preferred``, or to a port the OS picks if it is taken.
+
+    The socket is bound but not listening; call ``listen()`` on it. Read the
+    port with ``sock.getsockname()[1]``.
+    """
+    family = family_for(host)
+    for port in (preferred, 0):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if sys.platform != "win32":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            return sock
+        except OSError as error:
+            sock.close()
+            if port == 0:
+                raise bind_error(error, host, port) from error
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def service_port(name: str, protocol: str = "tcp") -> int:
+    """The well-known port of a service (``'http'`` -> 80), from the OS or the fallback table."""
+    try:
+        return socket.getservbyname(name, protocol)
+    except OSError:
+        try:
+            return WELL_KNOWN_FALLBACK[name.lower()]
+        except KeyError:
+            raise LookupError(f"no well-known port is registered for {name!r}") from None
+
+
+def service_name(port: int, protocol: str = "tcp") -> str | None:
+    """The service registered for a port (80 -> ``'http'``), or ``None``."""
+    try:
+        return socket.getservbyport(port, protocol)
+    except OSError:
+        for name, number in WELL_KNOWN_FALLBACK.items():
+            if number == port:
+                return name
+        return None
+
+
+#: IANA's suggested ephemeral range (RFC 6335), used by Windows and macOS.
+IANA_EPHEMERAL = (49152, 65535)
+
+
+def ephemeral_port_range() -> tuple[int, int]:
+    """The range the OS picks client ports (and port 0) from, read from the OS where it can be.
+
+    Linux: /proc/sys/net/ipv4/ip_local_port_range (often 32768-60999).
+    Elsewhere: the IANA range 49152-65535, which macOS and Windows use by default.
+    """
+    path = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    try:
+        low, high = path.read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return IANA_EPHEMERAL
+
+
+def unprivileged_port_start() -> int:
+    """The lowest port an ordinary user may bind (Linux reads it from the OS; else 1024).
+
+    Linux lets the administrator change it (``net.ipv4.ip_unprivileged_port_start``);
+    macOS since 10.14 lets anyone bind any port; Windows reserves none. The
+    1024 rule is a tradition, not a law of every OS.
+    """
+    if sys.platform == "darwin":
+        return 0
+    if sys.platform == "win32":
+        return 0
+    path = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+    try:
+        return int(path.read_text())
+    except (OSError, ValueError):
+        return 1024
+
+
+def resolve(host: str, port: int | None = None, family: int = socket.AF_UNSPEC) -> list[str]:
+    """The distinct addresses ``host`` resolves to for TCP, in the resolver's order.
+
+    Raises ``NameResolutionError`` (an OSError) with fixed wording when the name
+    does not resolve, whatever the OS's own message.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise NameResolutionError(host) from error
+    except UnicodeError as error:  # a label over 63 characters, for example
+        raise NameResolutionError(host) from error
+    addresses: list[str] = []
+    for *_, sockaddr in infos:
+        if sockaddr[0] not in addresses:
+            addresses.append(sockaddr[0])
+    return addresses
