@@ -90,14 +90,14 @@ def make_http(body: str | None = None) -> Callable[[Connection], None]:
 
     def http(conn: Connection) -> None:
         head = b""
-        while b"\r\n\r\n" not in head:
-            if len(head) > MAX_REQUEST_HEAD:
-                _respond(conn, 431, "Request Header Fields Too Large", "request head too large\n")
-                return
+        while (end := head.find(b"\r\n\r\n")) < 0 and len(head) <= MAX_REQUEST_HEAD:
             data = conn.recv(4096)
             if not data:
                 return  # the client gave up before finishing its request
             head += data
+        if end < 0 or end > MAX_REQUEST_HEAD:
+            _respond(conn, 431, "Request Header Fields Too Large", "request head too large\n")
+            return
         request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
         parts = request_line.split()
         if len(parts) != 3 or not parts[2].startswith("HTTP/"):

@@ -316,27 +316,35 @@ class Server:
                     self._state = "stopped"
                 return
             self._state = "stopping"
-            connections = list(self._open.values())
-            threads = list(self._threads.values())
         self._stopping.set()
         try:
             self._wake_w.send(b"!")
         except OSError:  # pragma: no cover - the pair is ours; nothing to wake
             pass
+        deadline = time.monotonic() + timeout
+        current = threading.current_thread()
+        stuck = []
+
+        def join(thread: threading.Thread | None) -> None:
+            if thread is None or thread is current:
+                return
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                stuck.append(thread.name)
+
+        # First the accept thread, so that no connection is added after the
+        # snapshot below (it may be just handing one to a new thread).
+        join(self._accept_thread)
+        with self._lock:
+            connections = list(self._open.values())
+            threads = list(self._threads.values())
         for conn in connections:
             try:
                 conn.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
-                pass  # already closed by its thread, or never connected
-        deadline = time.monotonic() + timeout
-        current = threading.current_thread()
-        stuck = []
-        for thread in [self._accept_thread, *threads]:
-            if thread is None or thread is current:
-                continue
-            thread.join(max(0.0, deadline - time.monotonic()))
-            if thread.is_alive():
-                stuck.append(thread.name)
+                pass  # already closed by its thread
+        for thread in threads:
+            join(thread)
         if stuck:
             self.log.record(ev.ERROR, detail=f"threads still running after stop: {', '.join(stuck)}")
         else:
