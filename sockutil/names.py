@@ -74,7 +74,7 @@ def bind_error(error: OSError, host: str, port: int) -> OSError:
     return error
 
 
-def listening_socket(host: str = LOOPBACK, port: int = 0, backlog: int = 16) -> socket.socket:
+def listening_socket(host: str = LOOPBACK, port: int = 0, backlog: int = 128) -> socket.socket:
     """Create, bind and listen, raising the kit's errors for a taken or privileged port.
 
     Uses ``socket.create_server``, which sets SO_REUSEADDR where that is safe

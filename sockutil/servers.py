@@ -32,6 +32,12 @@ connection names ``c1``, ``c2``, ... and event numbers are given in order, so a
 notebook can print them identically on every run. ``wait_idle()`` lets a cell
 wait until every connection has ended before it prints.
 
+The listen queue (``backlog``, 128 by default) holds connections that the
+kernel has completed but ``accept()`` has not yet taken: clients that connect
+in a burst, faster than the accept thread gets the interpreter's lock, wait
+there. When it overflows, Linux drops the client's handshake and the client
+retries only a second later.
+
 Bounds: each connection closes after ``idle_timeout`` seconds without data;
 at most ``max_connections`` are served at once (more are accepted and closed
 at once, with a "refused" event); the event log keeps the newest
@@ -146,7 +152,7 @@ class Server:
         name: str | None = None,
         idle_timeout: float = 30.0,
         max_connections: int = 32,
-        backlog: int = 16,
+        backlog: int = 128,
         max_events: int = 1000,
     ) -> None:
         if isinstance(handler, str):

@@ -1,0 +1,113 @@
+"""Self-checks for exercises: run the student's code against real servers and say what is right.
+
+Why: a student who just wrote a client wants to know, in plain words, whether
+it works and, if not, what to look at. A check runs the student's function
+against a real server (and against input meant to break it), catches every
+exception, and prints one line per case: a tick or a cross with a hint. It
+never shows a traceback for the student's own mistake and never hangs: while
+a check runs, every new socket gets a default timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from typing import Callable, Iterator
+
+from .clients import DEFAULT_TIMEOUT
+from .servers import Server
+
+__all__ = ["Report", "default_timeout", "check_shout"]
+
+PASS = "✔"
+FAIL = "✘"
+
+
+@contextlib.contextmanager
+def default_timeout(seconds: float = DEFAULT_TIMEOUT) -> Iterator[None]:
+    """Give every socket created inside the block a timeout, so student code cannot hang."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+class Report:
+    """Collects the result of each case and prints it at once, one line each."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.results: list[tuple[bool, str, str]] = []
+
+    def check(self, ok: bool, what: str, hint: str = "") -> bool:
+        self.results.append((bool(ok), what, hint))
+        mark = PASS if ok else FAIL
+        line = f"{mark} {what}"
+        if not ok and hint:
+            line += f"\n    hint: {hint}"
+        print(line)
+        return bool(ok)
+
+    def run(self, what: str, call: Callable[[], object], expected: object, hint: str = "") -> bool:
+        """Call ``call()``; pass if it returns ``expected``; describe an exception in words."""
+        try:
+            got = call()
+        except Exception as error:  # noqa: BLE001 - the student's error, reported in words
+            return self.check(False, f"{what}: raised {type(error).__name__}: {error}", hint)
+        if got == expected:
+            return self.check(True, what)
+        shown = repr(got)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return self.check(False, f"{what}: got {shown}", hint)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(ok for ok, _, _ in self.results)
+
+    def finish(self) -> None:
+        """Print the verdict (``passed`` tells it to code).
+
+        Returns nothing, so that a check cell shows only the printed lines.
+        """
+        failed = sum(1 for ok, _, _ in self.results if not ok)
+        if failed:
+            print(f"{self.title}: {failed} of {len(self.results)} checks failed. Keep going!")
+        else:
+            print(f"{self.title}: all {len(self.results)} checks passed.")
+
+
+def check_shout(shout: Callable[[int, str], str]) -> None:
+    """Check ``shout(port, text) -> str`` from notebook 00 against a real upper-case server."""
+    report = Report("shout")
+    long_text = "abc" * 100_000  # 300 000 bytes: far more than one recv() returns
+    hint_loop = (
+        "recv() may return fewer bytes than you asked for; "
+        "keep calling it until you have as many bytes as you sent"
+    )
+    with default_timeout(), Server("upper", name="check-shout") as server:
+        report.run("shout(port, 'hello') == 'HELLO'", lambda: shout(server.port, "hello"), "HELLO")
+        report.run(
+            "shout(port, 'Sockets 101') == 'SOCKETS 101'",
+            lambda: shout(server.port, "Sockets 101"),
+            "SOCKETS 101",
+        )
+        report.run(
+            "a 300 000-character text comes back whole",
+            lambda: shout(server.port, long_text),
+            long_text.upper(),
+            hint_loop,
+        )
+        try:
+            server.wait_idle(timeout=2.0)
+            still_open = False
+        except TimeoutError:
+            still_open = True
+        report.check(
+            not still_open,
+            "every connection was closed by your code",
+            "close the socket when you are done (a `with` block does it for you)",
+        )
+    report.finish()
