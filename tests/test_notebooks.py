@@ -1,0 +1,88 @@
+"""The notebooks' shape: what nbval does not check (links, navigation, exercises, markers)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        "refresh_notebooks", ROOT / "tools" / "refresh_notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def markdown_links(text: str) -> list[str]:
+    return re.findall(r"\]\(([^)\s]+)\)", text)
+
+
+def test_there_are_notebooks_numbered_from_00():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00-start-here.ipynb"
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(NOTEBOOKS))), "notebooks must be numbered without gaps"
+
+
+def test_navigation_and_syllabus_are_up_to_date():
+    tool = load_tool()
+    stale_nav = [p.name for p in NOTEBOOKS if tool.refresh_nav(p, NOTEBOOKS, write=False)]
+    assert not stale_nav, "run tools/refresh_notebooks.py --nav-only"
+    assert tool.refresh_syllabus(NOTEBOOKS, write=False) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+class TestEachNotebook:
+    def test_frame(self, path):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].source.startswith("<!-- nav -->")
+        assert nb.cells[-1].source.startswith("<!-- nav -->")
+        markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        for heading in ("## Questions", "## Objectives", "## Key points"):
+            assert heading in markdown, f"{path.name} lacks {heading!r}"
+
+    def test_relative_links_resolve(self, path):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            for link in markdown_links(cell.source):
+                if re.match(r"[a-z]+:", link) or link.startswith("#"):
+                    continue
+                target = (path.parent / link.split("#", 1)[0]).resolve()
+                assert target.exists(), f"{path.name}: broken link {link}"
+
+    def test_exercises_have_solutions_between_nbgrader_markers(self, path):
+        nb = nbformat.read(path, as_version=4)
+        solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+        assert solutions, f"{path.name} has no solution cell"
+        for cell in solutions:
+            assert cell.cell_type == "code"
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+
+    def test_outputs_are_committed_and_clean(self, path):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.execution_count is not None for c in code), "commit the notebook executed"
+        for cell in code:
+            for output in cell.outputs:
+                assert output.get("name") != "stderr", f"stderr output in {path.name}: {cell.source[:60]}"
+                if output.output_type == "error":
+                    tags = cell.metadata.get("tags", [])
+                    assert "raises-exception" in tags, f"untagged error cell: {cell.source[:60]}"
+
+
+def test_readme_links_resolve():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for link in markdown_links(text):
+        if re.match(r"[a-z]+:", link) or link.startswith("#"):
+            continue
+        assert (ROOT / link.split("#", 1)[0]).exists(), f"README: broken link {link}"
