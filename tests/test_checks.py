@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from sockutil.checks import check_shout, default_timeout
+from sockutil.checks import default_timeout
+from sockutil.checks.start_here import check_shout
 
 
 def good_shout(port: int, text: str) -> str:

@@ -6,6 +6,10 @@ against a real server (and against input meant to break it), catches every
 exception, and prints one line per case: a tick or a cross with a hint. It
 never shows a traceback for the student's own mistake and never hangs: while
 a check runs, every new socket gets a default timeout.
+
+This package holds what every check shares (``Report``, ``default_timeout``);
+the checks of each notebook live in a module named after it, e.g.
+``sockutil.checks.start_here`` for ``00-start-here.ipynb``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ import contextlib
 import socket
 from typing import Callable, Iterator
 
-from .clients import DEFAULT_TIMEOUT
-from .servers import Server
+from ..clients import DEFAULT_TIMEOUT
 
-__all__ = ["Report", "default_timeout", "check_shout"]
+__all__ = ["Report", "default_timeout", "PASS", "FAIL"]
 
 PASS = "✔"
 FAIL = "✘"
@@ -77,37 +80,3 @@ class Report:
             print(f"{self.title}: {failed} of {len(self.results)} checks failed. Keep going!")
         else:
             print(f"{self.title}: all {len(self.results)} checks passed.")
-
-
-def check_shout(shout: Callable[[int, str], str]) -> None:
-    """Check ``shout(port, text) -> str`` from notebook 00 against a real upper-case server."""
-    report = Report("shout")
-    long_text = "abc" * 100_000  # 300 000 bytes: far more than one recv() returns
-    hint_loop = (
-        "recv() may return fewer bytes than you asked for; "
-        "keep calling it until you have as many bytes as you sent"
-    )
-    with default_timeout(), Server("upper", name="check-shout") as server:
-        report.run("shout(port, 'hello') == 'HELLO'", lambda: shout(server.port, "hello"), "HELLO")
-        report.run(
-            "shout(port, 'Sockets 101') == 'SOCKETS 101'",
-            lambda: shout(server.port, "Sockets 101"),
-            "SOCKETS 101",
-        )
-        report.run(
-            "a 300 000-character text comes back whole",
-            lambda: shout(server.port, long_text),
-            long_text.upper(),
-            hint_loop,
-        )
-        try:
-            server.wait_idle(timeout=2.0)
-            still_open = False
-        except TimeoutError:
-            still_open = True
-        report.check(
-            not still_open,
-            "every connection was closed by your code",
-            "close the socket when you are done (a `with` block does it for you)",
-        )
-    report.finish()

@@ -1,0 +1,199 @@
+"""Figures for the lessons: what students would rather see than read.
+
+Each function draws from real data (a ``Trace`` of socket calls, the chunks
+``recv`` returned, measured times) and returns a matplotlib ``Figure``. The
+figure is closed in pyplot before it is returned, so a notebook cell that
+ends with the call shows it exactly once.
+
+matplotlib is imported only here (and only when this module is imported), so
+``import sockutil`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Rectangle
+
+from .trace import Call, Trace
+
+__all__ = [
+    "sequence_diagram",
+    "message_arrows",
+    "chunk_sizes",
+    "chunkings",
+    "completion_times",
+]
+
+CALL_COLOURS = {
+    "socket": "#7f7f7f",
+    "bind": "#7f7f7f",
+    "listen": "#7f7f7f",
+    "accept": "#1f77b4",
+    "connect": "#1f77b4",
+    "send": "#2ca02c",
+    "sendall": "#2ca02c",
+    "recv": "#d62728",
+    "shutdown": "#9467bd",
+    "close": "#9467bd",
+}
+
+
+def _finish(fig: Figure) -> Figure:
+    fig.tight_layout()
+    plt.close(fig)  # shown once, by the cell's result, not again by pyplot
+    return fig
+
+
+def message_arrows(calls: Sequence[Call]) -> list[tuple[int, int, str]]:
+    """Which call fed which: ``(from_seq, to_seq, kind)`` with kind SYN, data or FIN.
+
+    * ``connect`` -> the ``accept`` that returned its connection (the handshake);
+    * each ``send``/``sendall`` -> every ``recv`` on the peer socket that
+      received some of its bytes (matched by byte position in the stream);
+    * ``close`` or ``shutdown(SHUT_WR)`` -> the peer's ``recv`` that returned ``b''``.
+    """
+    arrows: list[tuple[int, int, str]] = []
+    ok = [c for c in calls if c.error is None]
+    for call in ok:
+        if call.name == "connect" and call.local:
+            for other in ok:
+                if other.name == "accept" and other.remote == call.local:
+                    arrows.append((call.seq, other.seq, "SYN"))
+    # byte positions in each direction of each connection
+    sent: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    position: dict[tuple[str, str], int] = {}
+    for call in ok:
+        if call.name in ("send", "sendall") and call.local and call.remote:
+            key = (call.local, call.remote)
+            start = position.get(key, 0)
+            sent.setdefault(key, []).append((start, start + call.nbytes, call.seq))
+            position[key] = start + call.nbytes
+    received: dict[tuple[str, str], int] = {}
+    for call in ok:
+        if call.name != "recv" or not call.local or not call.remote:
+            continue
+        key = (call.remote, call.local)  # the sender's (local, remote)
+        if call.nbytes:
+            start = received.get(key, 0)
+            end = start + call.nbytes
+            received[key] = end
+            for s_start, s_end, seq in sent.get(key, []):
+                if s_start < end and start < s_end:
+                    arrows.append((seq, call.seq, "data"))
+        else:
+            closers = [
+                c
+                for c in ok
+                if c.local == call.remote
+                and c.remote == call.local
+                and (c.name == "close" or (c.name == "shutdown" and c.args in ("SHUT_WR", "SHUT_RDWR")))
+                and c.seq < call.seq
+            ]
+            if closers:
+                arrows.append((closers[0].seq, call.seq, "FIN"))
+    return arrows
+
+
+def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, in order") -> Figure:
+    """A sequence diagram of real calls: one lane per actor, time flowing down.
+
+    Arrows show what the network carried: the handshake from ``connect`` to
+    ``accept``, bytes from each ``send`` to the ``recv`` calls that got them,
+    and the end of stream from ``close`` to the ``recv`` that returned ``b''``.
+    """
+    calls = trace.calls if isinstance(trace, Trace) else list(trace)
+    actors: list[str] = []
+    for call in calls:
+        if call.actor not in actors:
+            actors.append(call.actor)
+    x_of = {actor: i * 4.0 for i, actor in enumerate(actors)}
+    y_of = {call.seq: -i for i, call in enumerate(calls)}
+    height = max(3.0, 0.42 * len(calls) + 1.2)
+    fig, ax = plt.subplots(figsize=(3.2 * max(2, len(actors)), height))
+    for actor, x in x_of.items():
+        ax.plot([x, x], [0.6, -len(calls) + 0.4], color="#bbbbbb", lw=1, zorder=0)
+        ax.text(x, 0.9, actor, ha="center", va="bottom", fontsize=11, weight="bold")
+    for call in calls:
+        x, y = x_of[call.actor], y_of[call.seq]
+        label = f"{call.name}()" if not call.error else f"{call.name}() ✗ {call.error}"
+        if call.name == "recv" and call.nbytes:
+            label = f"recv() → {call.nbytes} B"
+        elif call.name == "recv":
+            label = "recv() → b''"
+        elif call.name in ("send", "sendall"):
+            label = f"{call.name}({call.nbytes} B)"
+        colour = CALL_COLOURS.get(call.name, "black")
+        ax.text(x, y, label, ha="center", va="center", fontsize=9, color=colour,
+                bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=colour, lw=0.8))
+    styles = {"SYN": ("#1f77b4", "-"), "data": ("#2ca02c", "-"), "FIN": ("#9467bd", "--")}
+    for start, end, kind in message_arrows(calls):
+        a = next(c for c in calls if c.seq == start)
+        b = next(c for c in calls if c.seq == end)
+        x0, x1 = x_of[a.actor], x_of[b.actor]
+        if x0 == x1:
+            continue
+        shift = 0.95 if x1 > x0 else -0.95
+        colour, style = styles[kind]
+        ax.add_patch(FancyArrowPatch((x0 + shift, y_of[start]), (x1 - shift, y_of[end]),
+                                     arrowstyle="-|>", mutation_scale=12, color=colour,
+                                     linestyle=style, lw=1.1))
+    ax.legend(
+        handles=[Line2D([], [], color=c, linestyle=ls) for c, ls in styles.values()],
+        labels=["handshake (connect → accept)", "bytes (send → recv)", "end of stream (close → recv b'')"],
+        loc="lower center", bbox_to_anchor=(0.5, -0.06), ncol=3, fontsize=8, frameon=False,
+    )
+    ax.set_xlim(-2.2, x_of[actors[-1]] + 2.2 if actors else 2.2)
+    ax.set_ylim(-len(calls) + 0.2, 1.5)
+    ax.axis("off")
+    ax.set_title(title)
+    return _finish(fig)
+
+
+def chunk_sizes(chunks: Sequence[bytes | int], title: str = "What each recv() returned") -> Figure:
+    """One bar per ``recv`` call: how many bytes it returned, in order."""
+    sizes = [c if isinstance(c, int) else len(c) for c in chunks]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.bar(range(1, len(sizes) + 1), sizes, color="#d62728")
+    ax.set_xlabel("recv() call, in order")
+    ax.set_ylabel("bytes returned")
+    ax.set_title(f"{title}: {len(sizes)} calls, {sum(sizes)} bytes")
+    ax.set_xticks(range(1, len(sizes) + 1) if len(sizes) <= 30 else ax.get_xticks())
+    return _finish(fig)
+
+
+def chunkings(rows: Mapping[str, Sequence[bytes | int]], title: str = "The same bytes, cut differently") -> Figure:
+    """Each row a stream of the same bytes, drawn as segments as long as each chunk."""
+    fig, ax = plt.subplots(figsize=(8, 0.7 * len(rows) + 1.2))
+    for i, (label, chunks) in enumerate(rows.items()):
+        start = 0
+        for j, chunk in enumerate(chunks):
+            size = chunk if isinstance(chunk, int) else len(chunk)
+            ax.add_patch(Rectangle((start, -i - 0.35), size, 0.7,
+                                   fc=("#ff9896" if j % 2 else "#aec7e8"), ec="white"))
+            start += size
+    total = max((sum(c if isinstance(c, int) else len(c) for c in chunks) for chunks in rows.values()), default=1)
+    ax.set_xlim(0, total)
+    ax.set_ylim(-len(rows) + 0.4, 0.6)
+    ax.set_yticks([-i for i in range(len(rows))], list(rows))
+    ax.set_xlabel("byte position in the stream")
+    ax.set_title(title)
+    return _finish(fig)
+
+
+def completion_times(results: Mapping[str, Sequence[float]], unit: str = "s",
+                     title: str = "When each client finished") -> Figure:
+    """For each server model, the completion time of each client (sorted), as points and lines."""
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for label, times in results.items():
+        ordered = sorted(times)
+        ax.plot(range(1, len(ordered) + 1), ordered, marker="o", label=label)
+    ax.set_xlabel("clients finished (sorted by time)")
+    ax.set_ylabel(f"time since start ({unit})")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _finish(fig)
