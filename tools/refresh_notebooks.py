@@ -161,14 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--nav-only", action="store_true", help="update navigation and syllabus only, no execution"
     )
+    parser.add_argument(
+        "--no-nav", action="store_true", help="execute only: leave navigation and syllabus alone"
+    )
     args = parser.parse_args(argv)
     paths = notebook_paths()
     chosen = [p.resolve() for p in args.notebooks] or paths
-    for path in paths:
-        if refresh_nav(path, paths):
-            print(f"navigation updated: {path.name}")
-    for name in refresh_syllabus(paths):
-        print(f"syllabus updated: {name}")
+    if not args.no_nav:
+        for path in paths:
+            if refresh_nav(path, paths):
+                print(f"navigation updated: {path.name}")
+        for name in refresh_syllabus(paths):
+            print(f"syllabus updated: {name}")
     if not args.nav_only:
         for path in chosen:
             print(f"executing {path.name} ...", flush=True)
