@@ -212,12 +212,14 @@ class ClientConsole(_Panel):
         self._lock = threading.Lock()
         self._lines: list[str] = []
         self.host_choice = w.Text(value=host, description="host")
-        self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port")
+        self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port",
+                                            tooltip="0: the port of the server panel")
         self.connect_button = w.Button(description="Connect", button_style="primary", icon="plug")
         self.message = w.Text(value="hello", placeholder="text to send", description="message")
         self.newline = w.Checkbox(value=True, description="add \\n", indent=False)
         self.send_button = w.Button(description="Send", icon="paper-plane", disabled=True)
-        self.half_close_button = w.Button(description="Half-close (SHUT_WR)", disabled=True)
+        self.half_close_button = w.Button(description="Half-close (SHUT_WR)", disabled=True,
+                                          layout=w.Layout(width="14em"))
         self.close_button = w.Button(description="Close", icon="times", disabled=True)
         self.status = w.HTML(value="not connected")
         self.log_view = w.HTML(value=_log_html([]))
@@ -384,7 +386,7 @@ class StreamLab(_Panel):
         self.recv_size = w.IntSlider(value=16, min=1, max=64, description="recv size")
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.result = w.HTML(value="press Run")
-        self.image = w.Image(format="png")
+        self.image = w.Image(format="png", layout=w.Layout(display="none"))
         self.run_button.on_click(lambda _: self.run())
         self._thread: threading.Thread | None = None
         super().__init__(name, [
@@ -433,6 +435,7 @@ class StreamLab(_Panel):
         self.image.value = _png(lambda: _plots().chunkings(
             {"sent (each send)": [len(s) for s in sent], "received (each recv)": [len(c) for c in chunks]},
             title="The same bytes, cut differently"))
+        self.image.layout.display = None
         self.run_button.disabled = False
 
     def _stop_everything(self) -> None:
@@ -460,7 +463,7 @@ class ManyClients(_Panel):
                                        description="models", rows=min(4, len(self.models)))
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.result = w.HTML(value="press Run")
-        self.image = w.Image(format="png")
+        self.image = w.Image(format="png", layout=w.Layout(display="none"))
         self.run_button.on_click(lambda _: self.run())
         self._thread: threading.Thread | None = None
         self.last_times: dict[str, list[float]] = {}
@@ -502,6 +505,7 @@ class ManyClients(_Panel):
         self.result.value = "<br>".join(lines) or "choose at least one model"
         if times:
             self.image.value = _png(lambda: _plots().completion_times(times))
+            self.image.layout.display = None
         self.run_button.disabled = False
 
     def _stop_everything(self) -> None:
