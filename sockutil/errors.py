@@ -38,8 +38,9 @@ class PortInUseError(SockutilError, OSError):
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         super().__init__(
-            f"port {port} on {host} is already in use: another server (maybe one "
+            f"the address {where} is already in use: another server (maybe one "
             f"started by an earlier run of this cell, or another program) holds it. "
             f"Stop that server, or pass port=0 to let the operating system pick a free port."
         )

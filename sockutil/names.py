@@ -151,9 +151,11 @@ def ephemeral_port_range() -> tuple[int, int]:
 def unprivileged_port_start() -> int:
     """The lowest port an ordinary user may bind (Linux reads it from the OS; else 1024).
 
-    Linux lets the administrator change it (``net.ipv4.ip_unprivileged_port_start``);
-    macOS since 10.14 lets anyone bind any port; Windows reserves none. The
-    1024 rule is a tradition, not a law of every OS.
+    Linux lets the administrator change it (``net.ipv4.ip_unprivileged_port_start``).
+    macOS since 10.14 (Mojave) lets anyone bind any port on the wildcard
+    address ``''`` (a specific address such as 127.0.0.1 still needs root below
+    1024); this returns 0 there, the answer for the wildcard address. Windows
+    reserves no ports. The 1024 rule is a tradition, not a law of every OS.
     """
     if sys.platform == "darwin":
         return 0

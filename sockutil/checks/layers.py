@@ -1,0 +1,189 @@
+"""Self-checks for notebook 03, Layers: parsing an IPv4 header from raw bytes.
+
+Why these cases: a parser that works on the one header the student built
+may still assume that every header is 20 bytes long, trust a checksum it
+never verified, or crash with ``struct.error`` on short input. So the check
+feeds real headers (one captured on Linux loopback, one from a real UDP
+packet, one with options) and adversarial ones (too short, the wrong
+version, a length field that lies, a corrupted bit), and says in words which
+assumption failed.
+
+Pure: no sockets, no threads. The headers are built here with a reference
+checksum, so the cases stay correct if someone edits them.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from typing import Any, Callable
+
+from . import Report
+
+__all__ = ["check_parse_ipv4_header", "internet_checksum", "ipv4_header", "EXPECTED_KEYS"]
+
+#: The keys the student's dict must have (more are welcome).
+EXPECTED_KEYS = ("version", "header_length", "total_length", "ttl", "protocol", "source", "destination")
+
+IPV4_FORMAT = "!BBHHHBBH4s4s"  # the 20 fixed bytes of RFC 791's header
+
+
+def internet_checksum(data: bytes) -> int:
+    """RFC 1071: the ones' complement of the ones' complement sum of 16-bit big-endian words."""
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ipv4_header(
+    source: str,
+    destination: str,
+    protocol: int,
+    total_length: int,
+    *,
+    ttl: int = 64,
+    identification: int = 0,
+    flags_fragment: int = 0x4000,
+    tos: int = 0,
+    options: bytes = b"",
+    version: int = 4,
+    ihl: int | None = None,
+) -> bytes:
+    """An IPv4 header with a correct checksum (``ihl`` overrides the length field, to lie)."""
+    if len(options) % 4:
+        raise ValueError("options must fill whole 4-byte words")
+    words = ihl if ihl is not None else 5 + len(options) // 4
+
+    def pack(checksum: int) -> bytes:
+        return struct.pack(
+            IPV4_FORMAT, (version << 4) | words, tos, total_length, identification,
+            flags_fragment, ttl, protocol, checksum,
+            socket.inet_aton(source), socket.inet_aton(destination),
+        ) + options
+
+    return pack(internet_checksum(pack(0)))
+
+
+def _expected(header_length: int, total_length: int, ttl: int, protocol: int, source: str,
+              destination: str) -> dict[str, Any]:
+    return {
+        "version": 4, "header_length": header_length, "total_length": total_length, "ttl": ttl,
+        "protocol": protocol, "source": source, "destination": destination,
+    }
+
+
+# --- the cases -------------------------------------------------------------------------------
+
+#: The header notebook 03 builds: 192.0.2.10 -> 198.51.100.20, TCP, 79 bytes in all.
+BUILT = ipv4_header("192.0.2.10", "198.51.100.20", socket.IPPROTO_TCP, 79, identification=0x1C46)
+
+#: Captured on Linux loopback: the IPv4 header of a SYN (60 bytes: 20 IP + 40 TCP with options).
+CAPTURED_SYN = bytes.fromhex("4500003cef24400040064d957f0000017f000001")
+
+#: A real UDP packet's header (192.168.0.1 -> 192.168.0.199), the classic worked checksum example.
+REAL_UDP = bytes.fromhex("45000073000040004011b861c0a80001c0a800c7")
+
+#: IGMPv3 reports carry the Router Alert option (RFC 2113: 0x94 0x04 0x00 0x00): IHL 6, 24 bytes.
+WITH_OPTIONS = ipv4_header("192.168.1.10", "224.0.0.22", 2, 40, ttl=1, tos=0xC0,
+                           options=bytes.fromhex("94040000"))
+
+#: What follows the built header in its packet: a 20-byte TCP header and 39 bytes of HTTP.
+SEGMENT = bytes.fromhex("c3500050000003e9000013895018ffffb15f0000") + (
+    b"GET / HTTP/1.1\r\nHost: 198.51.100.20\r\n\r\n"
+)
+
+#: The first 20 bytes of a real IPv6 header: version 6, so not IPv4.
+IPV6_START = bytes.fromhex("6000000000140640000000000000000000000000")
+
+
+def _flip(data: bytes, index: int, mask: int) -> bytes:
+    changed = bytearray(data)
+    changed[index] ^= mask
+    return bytes(changed)
+
+
+def _call(parse: Callable[[bytes], Any], data: bytes) -> tuple[Any, BaseException | None]:
+    try:
+        return parse(data), None
+    except Exception as error:  # noqa: BLE001 - the student's error, reported in words
+        return None, error
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    kind = type(error)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    return f"{name}: {text}" if text else name
+
+
+def _good(report: Report, parse: Callable[[bytes], Any], what: str, data: bytes,
+          expected: dict[str, Any], hint: str) -> None:
+    got, error = _call(parse, data)
+    if error is not None:
+        report.check(False, f"{what}: raised {_describe(error)}", hint)
+        return
+    if not isinstance(got, dict):
+        report.check(False, f"{what}: returned {type(got).__name__}, not a dict",
+                     "return a dict such as {'version': 4, 'ttl': 64, ...}")
+        return
+    missing = [key for key in expected if key not in got]
+    if missing:
+        report.check(False, f"{what}: the dict has no {', '.join(map(repr, missing))}",
+                     f"the dict needs the keys {', '.join(EXPECTED_KEYS)}")
+        return
+    wrong = [key for key in expected if got[key] != expected[key]]
+    if wrong:
+        key = wrong[0]
+        report.check(False, f"{what}: {key} is {got[key]!r}, expected {expected[key]!r}", hint)
+        return
+    report.check(True, what)
+
+
+def _bad(report: Report, parse: Callable[[bytes], Any], what: str, data: bytes, hint: str) -> None:
+    got, error = _call(parse, data)
+    if isinstance(error, ValueError):
+        report.check(True, f"{what} → ValueError")
+    elif error is not None:
+        report.check(False, f"{what}: raised {_describe(error)}, not ValueError",
+                     f"{hint}; check it yourself and raise ValueError with a clear message")
+    else:
+        report.check(False, f"{what}: returned a result instead of raising ValueError", hint)
+
+
+def check_parse_ipv4_header(parse: Callable[[bytes], dict]) -> None:
+    """Check ``parse_ipv4_header(data) -> dict`` from notebook 03 on real and adversarial headers."""
+    report = Report("parse_ipv4_header")
+    hint_fields = ("unpack with struct and '!' (network byte order); addresses with "
+                   "socket.inet_ntoa; header_length is IHL × 4")
+    _good(report, parse, "the header built in this notebook (TCP, 192.0.2.10 → 198.51.100.20)",
+          BUILT, _expected(20, 79, 64, 6, "192.0.2.10", "198.51.100.20"), hint_fields)
+    _good(report, parse, "a real SYN's header captured on Linux loopback", CAPTURED_SYN,
+          _expected(20, 60, 64, 6, "127.0.0.1", "127.0.0.1"), hint_fields)
+    _good(report, parse, "a real UDP packet's header (protocol 17)", REAL_UDP,
+          _expected(20, 115, 64, 17, "192.168.0.1", "192.168.0.199"), hint_fields)
+    _good(report, parse, "a header with 4 bytes of options (IHL 6: 24 bytes)", WITH_OPTIONS,
+          _expected(24, 40, 1, 2, "192.168.1.10", "224.0.0.22"),
+          "the header is IHL × 4 bytes (the low 4 bits of the first byte), not always 20; "
+          "the checksum covers the options too")
+    _good(report, parse, "a header followed by the rest of its packet", BUILT + SEGMENT,
+          _expected(20, 79, 64, 6, "192.0.2.10", "198.51.100.20"),
+          "parse (and checksum) only the first header_length bytes; what follows is the payload")
+    _bad(report, parse, "19 bytes, too short for any IPv4 header", BUILT[:19],
+         "an IPv4 header has at least 20 bytes")
+    _bad(report, parse, "an IPv6 header (version 6)", IPV6_START,
+         "the version is the high 4 bits of the first byte (data[0] >> 4) and must be 4")
+    _bad(report, parse, "IHL 4, a length shorter than the fixed 20 bytes",
+         ipv4_header("192.0.2.10", "198.51.100.20", 6, 79, ihl=4),
+         "IHL counts 4-byte words and must be at least 5")
+    _bad(report, parse, "IHL 6 (24 bytes) but only 20 bytes given", WITH_OPTIONS[:20],
+         "the header claims IHL × 4 bytes: check that the data holds that many")
+    _bad(report, parse, "one bit flipped in the source address", _flip(BUILT, 13, 0x01),
+         "verify the checksum: internet_checksum(header) is 0 for an intact header")
+    _bad(report, parse, "the checksum field off by one", _flip(BUILT, 11, 0x01),
+         "verify the checksum: internet_checksum(header) is 0 for an intact header")
+    report.finish()
