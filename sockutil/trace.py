@@ -108,7 +108,10 @@ class Trace:
             try:
                 remote = format_address(raw.getpeername())
             except OSError:
-                pass
+                # Still open but no longer connected (after a reset, or once
+                # the peer's FIN has arrived on some systems): keep the peer
+                # we knew, so the call can still be paired with its peer's.
+                remote = sock._last_remote
         else:
             local, remote = sock._last_local, sock._last_remote
         sock._last_local, sock._last_remote = local, remote
