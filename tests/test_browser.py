@@ -146,21 +146,32 @@ def browser():
             instance.close()
 
 
-def open_and_run_all(page, url: str, token: str, name: str) -> None:
-    page.goto(f"{url}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+def open_and_run_all(page, url: str, token: str, name: str, workspace: str) -> None:
+    """Open a notebook in a fresh workspace, clear its saved outputs, and run every cell."""
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{name}?reset&token={token}",
+              wait_until="domcontentloaded")
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
+    # JupyterLab may ask which kernel to start (for example while kernels start slowly).
+    try:
+        page.locator(".jp-Dialog button", has_text=re.compile(r"^Select$")).click(timeout=3_000)
+    except Exception:  # noqa: BLE001 - no dialog: the notebook's own kernel is starting
+        pass
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    # Clear the saved outputs first, so that what we wait for below can only come from this run.
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Edit$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Clear Outputs of All Cells$")).click()
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    # Done when the kernel is idle again and no cell is waiting ([*]).
+    # Done when every code cell has an execution number and the kernel is idle.
     page.wait_for_function(
-        """() => {
-            const busy = [...document.querySelectorAll('.jp-InputPrompt')]
-                .some(p => p.textContent.includes('*'));
+        r"""() => {
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            if (!panel) return false;
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+            const done = prompts.length > 0 && prompts.every(p => /\[\d+\]/.test(p.textContent));
             const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-            const counted = [...document.querySelectorAll('.jp-InputPrompt')]
-                .filter(p => /\\[\\d+\\]/.test(p.textContent)).length;
-            return !busy && idle && counted > 0;
+            return done && idle !== null;
         }""",
         timeout=180_000,
         polling=500,
@@ -168,8 +179,9 @@ def open_and_run_all(page, url: str, token: str, name: str) -> None:
 
 
 def exercise_server_and_console(page, prefix: str) -> None:
-    panel = page.locator(".sockutil-server-panel").first
-    console = page.locator(".sockutil-client-console").first
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    panel = notebook.locator(".sockutil-server-panel").first
+    console = notebook.locator(".sockutil-client-console").first
     panel.scroll_into_view_if_needed()
     panel.locator("button", has_text="Start").click()
     panel.locator("span", has_text="listening on").wait_for(timeout=15_000)
@@ -194,10 +206,10 @@ def test_panels_work_in_a_real_jupyterlab(lab, browser):
     assert notebooks, "no notebook has a panel"
     SCREENSHOTS.mkdir(exist_ok=True)
     exercised = 0
-    for path in notebooks:
+    for index, path in enumerate(notebooks):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            open_and_run_all(page, url, token, path.name)
+            open_and_run_all(page, url, token, path.name, f"test{index}")
             page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))
             assert page.locator("text=Error displaying widget").count() == 0, path.name
             if page.locator(".sockutil-server-panel").count() and page.locator(".sockutil-client-console").count():
