@@ -54,6 +54,20 @@ def _background(target: Callable[[], None], name: str) -> threading.Thread:
     return thread
 
 
+def _stopper(stopping: threading.Event, wake_w: socket.socket, thread: threading.Thread,
+             *to_close: socket.socket) -> Callable[[], None]:
+    """The stop of a one-thread model: set the flag, wake the selector, join, close."""
+
+    def stop() -> None:
+        stopping.set()
+        wake_w.send(b"!")
+        thread.join(DEFAULT_TIMEOUT)
+        for sock in (*to_close, wake_w):
+            sock.close()
+
+    return stop
+
+
 def iterative(work: float) -> tuple[int, Callable[[], None]]:
     """Serve one connection at a time, in one thread."""
     listener = socket.create_server((LOOPBACK, 0), backlog=128)
@@ -79,14 +93,7 @@ def iterative(work: float) -> tuple[int, Callable[[], None]]:
 
     thread = _background(loop, "iterative")
 
-    def stop() -> None:
-        stopping.set()
-        wake_w.send(b"!")
-        thread.join(DEFAULT_TIMEOUT)
-        for sock in (listener, wake_r, wake_w):
-            sock.close()
-
-    return listener.getsockname()[1], stop
+    return listener.getsockname()[1], _stopper(stopping, wake_w, thread, listener, wake_r)
 
 
 def thread_per_client(work: float) -> tuple[int, Callable[[], None]]:
@@ -167,14 +174,7 @@ def event_loop(work: float) -> tuple[int, Callable[[], None]]:
 
     thread = _background(loop, "event-loop")
 
-    def stop() -> None:
-        stopping.set()
-        wake_w.send(b"!")
-        thread.join(DEFAULT_TIMEOUT)
-        for sock in (listener, wake_r, wake_w):
-            sock.close()
-
-    return listener.getsockname()[1], stop
+    return listener.getsockname()[1], _stopper(stopping, wake_w, thread, listener, wake_r)
 
 
 MODELS: dict[str, Model] = {

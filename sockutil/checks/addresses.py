@@ -23,7 +23,7 @@ import warnings
 from typing import Any, Callable
 
 from ..names import ephemeral_port_range
-from . import Report, default_timeout
+from . import Report, default_timeout, describe_error
 
 __all__ = ["check_bind_preferred", "check_parse_endpoint"]
 
@@ -31,13 +31,7 @@ __all__ = ["check_bind_preferred", "check_parse_endpoint"]
 NOT_HERE = "192.0.2.1"
 
 
-def _describe(error: BaseException) -> str:
-    text = str(error)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    kind = type(error)
-    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-    return f"{name}: {text}" if text else name
+_describe = describe_error
 
 
 def _free_port() -> int:

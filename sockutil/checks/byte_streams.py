@@ -34,7 +34,7 @@ import time
 from itertools import islice
 from typing import Callable, Iterable
 
-from . import Report, default_timeout
+from . import Report, default_timeout, describe_error
 
 __all__ = [
     "check_read_lines",
@@ -253,19 +253,9 @@ def _short(value: object, limit: int = 60) -> str:
 
 
 def _describe_error(error: BaseException) -> str:
-    """The exception in words; OS errors by name only (their text differs by OS)."""
-    if isinstance(error, OSError) and not type(error).__module__.startswith("sockutil"):
-        if isinstance(error, TimeoutError):
-            return "raised TimeoutError (it waited for data that was never going to come)"
-        return f"raised {type(error).__name__}"
-    kind = type(error)
-    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-    if name.startswith("sockutil."):
-        name = kind.__name__
-    text = " ".join(str(error).split())
-    if len(text) > 90:
-        text = text[:87] + "..."
-    return f"raised {name}" + (f": {text}" if text else "")
+    if isinstance(error, TimeoutError) and not type(error).__module__.startswith("sockutil"):
+        return "raised TimeoutError (it waited for data that was never going to come)"
+    return f"raised {describe_error(error)}"
 
 
 _HANG = (

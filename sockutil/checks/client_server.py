@@ -26,7 +26,7 @@ from typing import Callable
 
 from .. import events as ev
 from ..servers import Connection, Server
-from . import Report, default_timeout
+from . import Report, default_timeout, describe_error
 
 __all__ = ["calculator", "calculate", "check_ask", "check_serve_n"]
 
@@ -90,8 +90,7 @@ def calculator(conn: Connection) -> None:
             conn.sendall(answer[start : start + PIECE])
 
 
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+_describe = describe_error
 
 
 def check_ask(ask: Callable[[int, str], str]) -> None:

@@ -18,7 +18,7 @@ import socket
 import struct
 from typing import Any, Callable
 
-from . import Report
+from . import Report, describe_error
 
 __all__ = ["check_parse_ipv4_header", "internet_checksum", "ipv4_header", "EXPECTED_KEYS"]
 
@@ -112,13 +112,7 @@ def _call(parse: Callable[[bytes], Any], data: bytes) -> tuple[Any, BaseExceptio
         return None, error
 
 
-def _describe(error: BaseException) -> str:
-    text = str(error)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    kind = type(error)
-    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-    return f"{name}: {text}" if text else name
+_describe = describe_error
 
 
 def _good(report: Report, parse: Callable[[bytes], Any], what: str, data: bytes,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..names import LOOPBACK
-from . import Report, default_timeout
+from . import Report, default_timeout, describe_error
 
 __all__ = ["Serve", "ServerUnderTest", "Race", "time_clients", "check_serve_upper"]
 
@@ -43,9 +43,7 @@ Serve = Callable[[socket.socket, threading.Event], None]
 STOP_GRACE = 2.0
 
 
-def _describe(error: BaseException) -> str:
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+_describe = describe_error
 
 
 class ServerUnderTest:

@@ -32,7 +32,7 @@ from typing import Callable
 
 from ..handlers import CHUNKY_MESSAGE, HELLO_MESSAGE, make_chunky
 from ..servers import Connection, Server
-from . import Report, default_timeout
+from . import Report, default_timeout, describe_error
 
 __all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF"]
 
@@ -56,11 +56,7 @@ THREAD_PREFIX = "check-serve-once"
 
 
 def _describe(error: BaseException) -> str:
-    """An exception in words that read the same on every OS (no errno text)."""
-    if isinstance(error, OSError):
-        return f"raised {type(error).__name__}"
-    text = str(error)
-    return f"raised {type(error).__name__}: {text}" if text else f"raised {type(error).__name__}"
+    return f"raised {describe_error(error)}"
 
 
 def _shown(value: object) -> str:
