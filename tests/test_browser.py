@@ -228,3 +228,13 @@ def test_panels_work_in_a_real_jupyterlab(lab, browser):
         finally:
             page.close()
     assert exercised, "no notebook has both a server panel and a client console"
+
+
+def test_missing_browser_skips_with_advice_but_fails_under_ci(monkeypatch):
+    monkeypatch.setenv("SOCKUTIL_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        chromium_path()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no browser under CI"):
+        chromium_path()
