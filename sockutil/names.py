@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -138,14 +139,25 @@ def ephemeral_port_range() -> tuple[int, int]:
     """The range the OS picks client ports (and port 0) from, read from the OS where it can be.
 
     Linux: /proc/sys/net/ipv4/ip_local_port_range (often 32768-60999).
-    Elsewhere: the IANA range 49152-65535, which macOS and Windows use by default.
+    macOS: the sysctls net.inet.ip.portrange.first and .last.
+    Elsewhere: the IANA range 49152-65535, which Windows uses by default.
     """
     path = Path("/proc/sys/net/ipv4/ip_local_port_range")
     try:
         low, high = path.read_text().split()
         return int(low), int(high)
     except (OSError, ValueError):
-        return IANA_EPHEMERAL
+        pass
+    if sys.platform == "darwin":
+        try:
+            out = subprocess.run(
+                ["sysctl", "-n", "net.inet.ip.portrange.first", "net.inet.ip.portrange.last"],
+                capture_output=True, text=True, timeout=5, check=True,
+            ).stdout.split()
+            return int(out[0]), int(out[1])
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+            pass
+    return IANA_EPHEMERAL
 
 
 def unprivileged_port_start() -> int:

@@ -138,13 +138,21 @@ def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, 
             continue
         shift = 0.95 if x1 > x0 else -0.95
         colour, style = styles[kind]
-        ax.add_patch(FancyArrowPatch((x0 + shift, y_of[start]), (x1 - shift, y_of[end]),
+        y_end, x_end = y_of[end], x1 - shift
+        if kind == "SYN":
+            # The handshake is over when connect() returns: the server's kernel
+            # completes it and queues the connection until accept() takes it.
+            y_end, x_end = y_of[start], x1 - shift * 0.05
+            ax.plot([x1, x1], [y_end, y_of[end] + 0.3], color=colour, linestyle=":", lw=1.2)
+            ax.text(x1 - shift * 0.1, y_end, "queued", fontsize=7, color=colour,
+                    ha="left" if shift < 0 else "right", va="bottom")
+        ax.add_patch(FancyArrowPatch((x0 + shift, y_of[start]), (x_end, y_end),
                                      arrowstyle="-|>", mutation_scale=12, color=colour,
                                      linestyle=style, lw=1.1))
     ax.legend(
         handles=[Line2D([], [], color=c, linestyle=ls) for c, ls in styles.values()],
-        labels=["handshake (connect → accept)", "bytes (send → recv)", "end of stream (close → recv b'')"],
-        loc="lower center", bbox_to_anchor=(0.5, -0.06), ncol=3, fontsize=8, frameon=False,
+        labels=["handshake (done when connect returns; queued until accept)", "bytes (send → recv)", "end of stream (close → recv b'')"],
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=1, fontsize=8, frameon=False,
     )
     ax.set_xlim(-2.2, x_of[actors[-1]] + 2.2 if actors else 2.2)
     ax.set_ylim(-len(calls) + 0.2, 1.5)

@@ -147,6 +147,7 @@ class TracedSocket:
         self._trace = trace
         self._last_local: str | None = None
         self._last_remote: str | None = None
+        self.role = "socket"  # "listening socket" after listen(), "connection" once connected
 
     @property
     def raw(self) -> socket.socket:
@@ -182,6 +183,7 @@ class TracedSocket:
 
     def listen(self, backlog: int = 5) -> None:
         self._call("listen", str(backlog), self._sock.listen, backlog)
+        self.role = "listening socket"
 
     def accept(self) -> tuple[TracedSocket, Any]:
         def describe(pair):
@@ -191,10 +193,13 @@ class TracedSocket:
             "accept", "", self._sock.accept, describe=describe,
             peer_of=lambda pair: format_address(pair[1]),
         )
-        return TracedSocket(conn, self.actor, self._trace), address
+        accepted = TracedSocket(conn, self.actor, self._trace)
+        accepted.role = "connection"
+        return accepted, address
 
     def connect(self, address: Any) -> None:
         self._call("connect", format_address(address), self._sock.connect, address)
+        self.role = "connection"
 
     def send(self, data: bytes, flags: int = 0) -> int:
         return self._call(
@@ -224,4 +229,6 @@ class TracedSocket:
     def close(self) -> None:
         if self._sock.fileno() < 0:
             return  # already closed: nothing to record
-        self._call("close", "", self._sock.close)
+        # Say which socket closed: a server closes its connection sockets and
+        # its listening socket, and both lines would otherwise read the same.
+        self._call("close", "", self._sock.close, describe=lambda _: f"the {self.role} is closed")

@@ -78,3 +78,18 @@ def test_default_timeout_is_restored():
     with default_timeout(1.0):
         assert socket.getdefaulttimeout() == 1.0
     assert socket.getdefaulttimeout() == before
+
+
+def test_a_client_that_leaves_closing_to_the_garbage_collector_is_caught(capsys):
+    def careless(port, text):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)  # never closed
+        sock.sendall(text.encode())
+        reply = b""
+        while len(reply) < len(text):
+            reply += sock.recv(65536)
+        return reply.decode()
+
+    check_shout(careless)
+    out = capsys.readouterr().out
+    assert "✘ every connection was closed by your code" in out
+    assert "3 of 4" not in out and "1 of 4 checks failed" in out

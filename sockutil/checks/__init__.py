@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from ..clients import DEFAULT_TIMEOUT
 
-__all__ = ["Report", "default_timeout", "describe_error", "PASS", "FAIL"]
+__all__ = ["Report", "default_timeout", "describe_error", "unclosed_sockets", "PASS", "FAIL"]
 
 PASS = "✔"
 FAIL = "✘"
@@ -35,6 +35,31 @@ def default_timeout(seconds: float = DEFAULT_TIMEOUT) -> Iterator[None]:
         yield
     finally:
         socket.setdefaulttimeout(previous)
+
+
+@contextlib.contextmanager
+def unclosed_sockets() -> Iterator[list[str]]:
+    """Collect the sockets that code inside the block left for the garbage collector to close.
+
+    CPython closes a socket nobody refers to any more, so a function that
+    forgets ``close()`` seems to work; but it warns (``ResourceWarning:
+    unclosed <socket...>``), and in a long-running server such leaks pile up.
+    The list yielded fills with one line per socket left unclosed.
+    """
+    import gc
+    import warnings
+
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        try:
+            yield found
+        finally:
+            gc.collect()
+            found.extend(
+                str(w.message) for w in caught
+                if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)
+            )
 
 
 def describe_error(error: BaseException, limit: int = 90) -> str:
