@@ -34,7 +34,7 @@ import ipywidgets as w
 
 from . import events as ev
 from .clients import DEFAULT_TIMEOUT
-from .errors import NameResolutionError, SockutilError
+from .errors import NameResolutionError, SockutilError, describe_error
 from .handlers import HANDLERS, make_chunky
 from .names import LOOPBACK
 from .servers import Server
@@ -420,8 +420,8 @@ class StreamLab(_Panel):
                     chunks = []
                     while piece := sock.recv(size):
                         chunks.append(piece)
-        except OSError as error:
-            self.result.value = f"<span style='color:#b00'>failed: {html.escape(str(error))}</span>"
+        except Exception as error:  # noqa: BLE001 - shown in the panel, never on stderr
+            self.result.value = f"<span style='color:#b00'>failed: {html.escape(describe_error(error))}</span>"
             self.run_button.disabled = False
             return
         sent = [data[i:i + chunk] for i in range(0, len(data), chunk)]
@@ -496,8 +496,8 @@ class ManyClients(_Panel):
         for model in self.choice.value:
             try:
                 result = concurrency.race(self.models[model], self.clients.value, self.work.value / 1000)
-            except OSError as error:
-                lines.append(f"{html.escape(model)}: failed ({html.escape(str(error))})")
+            except Exception as error:  # noqa: BLE001 - shown in the panel, never on stderr
+                lines.append(f"{html.escape(model)}: failed ({html.escape(describe_error(error))})")
                 continue
             times[model] = result
             lines.append(f"{html.escape(model)}: last client done after <b>{max(result):.2f} s</b>")

@@ -19,6 +19,7 @@ import socket
 from typing import Callable, Iterator
 
 from ..clients import DEFAULT_TIMEOUT
+from ..errors import describe_error
 
 __all__ = ["Report", "default_timeout", "describe_error", "unclosed_sockets", "PASS", "FAIL"]
 
@@ -61,25 +62,6 @@ def unclosed_sockets() -> Iterator[list[str]]:
                 if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)
             )
 
-
-def describe_error(error: BaseException, limit: int = 90) -> str:
-    """An exception in words that read the same on every OS.
-
-    Errors from the OS (``ConnectionResetError``, ``TimeoutError``, ...) are
-    named only: their text ("[Errno 104] Connection reset by peer") differs
-    between Linux, macOS and Windows. Other exceptions keep their message,
-    cut to ``limit`` characters; names from outside the builtins and the kit
-    are qualified by their module (``struct.error``).
-    """
-    kind = type(error)
-    from_kit = kind.__module__.startswith("sockutil")
-    if isinstance(error, OSError) and not from_kit:
-        return kind.__name__
-    name = kind.__name__ if kind.__module__ == "builtins" or from_kit else f"{kind.__module__}.{kind.__name__}"
-    text = " ".join(str(error).split())
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return f"{name}: {text}" if text else name
 
 
 class Report:
