@@ -125,6 +125,7 @@ class ReceiveTimeoutError(SockutilError, TimeoutError):
             f"{len(partial)} bytes had arrived (they are in .partial)"
         )
 
+
 def describe_error(error: BaseException, limit: int = 90) -> str:
     """An exception in words that read the same on every OS.
 
