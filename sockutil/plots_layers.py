@@ -97,9 +97,10 @@ def encapsulation(
         if width >= 0.9:
             ax.text(x + width / 2, y + ROW_HEIGHT / 2, label, ha="center", va="center",
                     fontsize=8, zorder=5, weight="bold" if strong else "normal")
-        else:  # too narrow to hold its label: put it above the box
-            ax.text(x + width / 2, y + ROW_HEIGHT + 0.05, label.replace("\n", " "), ha="center",
-                    va="bottom", fontsize=7, zorder=5)
+        else:  # too narrow to hold its label: put it above the box, one word per line
+            # (on one line, "FCS 4 B" is wider than the box and crowds its neighbours)
+            ax.text(x + width / 2, y + ROW_HEIGHT + 0.04, label, ha="center", va="bottom",
+                    fontsize=7, linespacing=1.0, zorder=5)
 
     def payload_box(y: float, strong: bool) -> None:
         box(0.0, y, payload_width, COLOURS[0], f"{payload_name}\n{payload_size} B", strong)
@@ -147,7 +148,7 @@ def encapsulation(
     ax.set_xlim(-left_total - 2.6, payload_width + right_total + 2.6)
     ax.set_ylim(-0.3, rows - 1 + ROW_HEIGHT + 0.45)
     ax.axis("off")
-    scale = "headers to scale" if to_scale else "headers to scale, payload shortened (not to scale)"
+    scale = "headers to scale" if to_scale else "headers to scale; payload shortened, not to scale"
     ax.set_title(title or f"Encapsulation: each layer puts its header in front ({scale})", fontsize=10)
     fig.tight_layout()
     plt.close(fig)  # shown once, by the cell's result, not again by pyplot

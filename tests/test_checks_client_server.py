@@ -205,3 +205,37 @@ def test_a_raising_stub_is_reported_in_words(capsys):
     out = capsys.readouterr().out
     assert "✘ serve_n(listener, 4) raised NotImplementedError: write serve_n() first" in out
     assert "Traceback" not in out
+
+
+def test_an_ask_that_leaves_its_socket_to_the_garbage_collector_fails(capsys):
+    def ask(port, question):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)  # never closed
+        sock.sendall(question.encode() + b"\n")
+        answer = b""
+        while not answer.endswith(b"\n"):
+            answer += sock.recv(1024)
+        return answer.decode().strip()
+
+    check_ask(ask)
+    out = capsys.readouterr().out
+    assert "✘ every connection was closed by your code" in out
+    assert "garbage collector" in out
+    assert "1 of 5 checks failed" in out
+
+
+def test_a_server_loop_that_leaves_connections_to_the_garbage_collector_fails(capsys):
+    def serve_n(listener, n):
+        received = {}
+        for _ in range(n):
+            conn, address = listener.accept()  # never closed; dropped at the next accept
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+            received[address] = data
+        return received
+
+    check_serve_n(serve_n)
+    out = capsys.readouterr().out
+    assert "✘ your server closed each connection when it was done with it" in out
+    assert "garbage collector" in out
+    assert "1 of 6 checks failed" in out

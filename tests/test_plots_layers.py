@@ -25,7 +25,7 @@ def test_each_row_adds_one_header_in_front():
     assert len(boxes) == 1 + 2 + 3 + 5
     labels = texts(fig)
     for label in ("TCP\nheader\n20 B", "IPv4\nheader\n20 B", "Ethernet\nheader\n14 B",
-                  "HTTP request\n39 B", "FCS 4 B"):
+                  "HTTP request\n39 B", "FCS\n4 B"):
         assert label in labels
     # the totals of each row, at the right
     for total in ("39 B", "59 B", "79 B", "97 B"):
@@ -46,7 +46,9 @@ def test_a_large_payload_is_shortened_and_says_so():
     fig = encapsulation(1460, notes={"IPv4": "= the MTU"})
     labels = texts(fig)
     assert "1500 B = the MTU" in labels and "1518 B" in labels
-    assert "not to scale" in fig.axes[0].get_title()
+    title = fig.axes[0].get_title()
+    assert "payload shortened, not to scale" in title
+    assert title.count("(") == title.count(")") == 1, "no nested parentheses in the title"
     widest = max(p.get_width() for p in fig.axes[0].patches)
     assert widest < 1460 * 0.1
 

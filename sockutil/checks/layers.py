@@ -98,6 +98,34 @@ SEGMENT = bytes.fromhex("c3500050000003e9000013895018ffffb15f0000") + (
 #: The first 20 bytes of a real IPv6 header: version 6, so not IPv4.
 IPV6_START = bytes.fromhex("6000000000140640000000000000000000000000")
 
+#: An IPv4-shaped header with version 6 (first byte 0x65) and a checksum that verifies:
+#: only a parser that looks at the version rejects it.
+VERSION_6 = ipv4_header("192.0.2.10", "198.51.100.20", 6, 79, version=6)
+
+#: The Record Route option (RFC 791: type 7, length 39, pointer 4, room for 9 addresses)
+#: and an End of Options byte: 40 bytes of options, IHL 15, a 60-byte header, the most
+#: IHL's 4 bits allow (what ``ping -R`` sends).
+RECORD_ROUTE = bytes([7, 39, 4]) + bytes(36) + b"\x00"
+LONGEST = ipv4_header("192.0.2.10", "198.51.100.20", 1, 124, options=RECORD_ROUTE)
+
+
+def _ihl_4_that_verifies() -> bytes:
+    """IHL 4 (16 bytes), with a checksum that verifies over 16 bytes and over 20.
+
+    The checksum is computed over the first 16 bytes, so a parser that checks
+    ``data[:IHL * 4]`` finds it intact; the destination 255.255.255.255 adds
+    0xFFFF + 0xFFFF, a ones' complement zero, so a parser that always checks
+    20 bytes finds it intact too. Only the rule "IHL is at least 5" rejects it.
+    """
+    def pack(checksum: int) -> bytes:
+        return struct.pack(IPV4_FORMAT, (4 << 4) | 4, 0, 79, 0, 0x4000, 64, 6, checksum,
+                           socket.inet_aton("192.0.2.10"), socket.inet_aton("255.255.255.255"))
+
+    return pack(internet_checksum(pack(0)[:16]))
+
+
+IHL_4 = _ihl_4_that_verifies()
+
 
 def _flip(data: bytes, index: int, mask: int) -> bytes:
     changed = bytearray(data)
@@ -164,6 +192,9 @@ def check_parse_ipv4_header(parse: Callable[[bytes], dict]) -> None:
           _expected(24, 40, 1, 2, "192.168.1.10", "224.0.0.22"),
           "the header is IHL × 4 bytes (the low 4 bits of the first byte), not always 20; "
           "the checksum covers the options too")
+    _good(report, parse, "a header with 40 bytes of options (IHL 15: 60 bytes, the most there is)",
+          LONGEST, _expected(60, 124, 64, 1, "192.0.2.10", "198.51.100.20"),
+          "the header is IHL × 4 bytes, up to 60; the checksum covers the options too")
     _good(report, parse, "a header followed by the rest of its packet", BUILT + SEGMENT,
           _expected(20, 79, 64, 6, "192.0.2.10", "198.51.100.20"),
           "parse (and checksum) only the first header_length bytes; what follows is the payload")
@@ -171,9 +202,13 @@ def check_parse_ipv4_header(parse: Callable[[bytes], dict]) -> None:
          "an IPv4 header has at least 20 bytes")
     _bad(report, parse, "an IPv6 header (version 6)", IPV6_START,
          "the version is the high 4 bits of the first byte (data[0] >> 4) and must be 4")
+    _bad(report, parse, "version 6 in the first byte (0x65), checksum intact", VERSION_6,
+         "the version is the high 4 bits of the first byte (data[0] >> 4) and must be 4")
     _bad(report, parse, "IHL 4, a length shorter than the fixed 20 bytes",
          ipv4_header("192.0.2.10", "198.51.100.20", 6, 79, ihl=4),
          "IHL counts 4-byte words and must be at least 5")
+    _bad(report, parse, "IHL 4, with a checksum that verifies over its 16 bytes", IHL_4,
+         "IHL counts 4-byte words and must be at least 5: check it before anything else")
     _bad(report, parse, "IHL 6 (24 bytes) but only 20 bytes given", WITH_OPTIONS[:20],
          "the header claims IHL × 4 bytes: check that the data holds that many")
     _bad(report, parse, "one bit flipped in the source address", _flip(BUILT, 13, 0x01),
