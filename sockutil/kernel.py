@@ -18,10 +18,14 @@ from __future__ import annotations
 import socket
 import struct
 import sys
+import time
 from dataclasses import dataclass
 from typing import Iterable
 
-__all__ = ["SocketState", "tcp_sockets", "shows_time_wait", "tcp_info", "TCP_INFO_FIELDS"]
+__all__ = [
+    "SocketState", "tcp_sockets", "connection_states", "WAITING_FOR_ACK",
+    "shows_time_wait", "tcp_info", "TCP_INFO_FIELDS",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -72,6 +76,52 @@ def tcp_sockets(ports: Iterable[int] | None = None) -> list[SocketState]:
                 continue
         found.append(SocketState(c.status, local, remote, getattr(c, "pid", None)))
     return sorted(found, key=lambda s: (s.status, s.local, s.remote or ()))
+
+
+#: States in which an end waits for an ACK that is already on its way; they last
+#: a moment (Linux may delay an ACK up to about 200 ms, hoping to send it with data).
+WAITING_FOR_ACK = frozenset({"SYN_RECV", "FIN_WAIT1", "CLOSING", "LAST_ACK"})
+
+
+def connection_states(port_names: dict[int, str], settle: bool = True, max_wait: float = 1.0) -> list[str]:
+    """Labels of the TCP sockets *between* the ports in ``port_names``, ports shown by name.
+
+    Why: a lesson wants to print the kernel's table after each call, the same
+    on every run. So this keeps only sockets whose every end is a named port
+    (the table is the whole machine's: an old socket from an earlier run may
+    share one port with ours), and shows names instead of the port numbers the
+    OS picks anew each run. Each label reads ``'STATE  this end -> other end'``
+    (``*`` for a listener's missing other end); the list is sorted and has no
+    repeats.
+
+    With ``settle`` (the default), the table is read every 10 ms until two
+    readings agree and no end is in one of ``WAITING_FOR_ACK``, for at most
+    ``max_wait`` seconds: other programs change the table while it is read, and
+    a state waiting for an ACK that is on its way would make the output depend
+    on timing. With ``settle=False`` it is read once.
+    """
+
+    def read() -> tuple[list[str], bool]:
+        rows: set[str] = set()
+        settled = True
+        for state in tcp_sockets(port_names):
+            ends = [state.local] + ([state.remote] if state.remote else [])
+            if all(end and end[1] in port_names for end in ends):
+                rows.add(state.label(port_names))
+                settled = settled and state.status not in WAITING_FOR_ACK
+        return sorted(rows), settled
+
+    rows, settled = read()
+    if not settle:
+        return rows
+    deadline = time.monotonic() + max_wait
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        again, settled = read()
+        if again == rows and settled:
+            break
+        rows = again
+    return rows
 
 
 #: Offsets of a few fields of Linux's ``struct tcp_info`` (include/uapi/linux/tcp.h),

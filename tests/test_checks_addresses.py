@@ -97,6 +97,8 @@ def good_parse_endpoint(url: str) -> tuple[str, int]:
     if not parts.hostname:
         raise ValueError("no host")
     port = parts.port
+    if port == 0:
+        raise ValueError("port 0 is not a destination")
     if port is None:
         try:
             port = names.service_port(parts.scheme)
@@ -108,7 +110,7 @@ def good_parse_endpoint(url: str) -> tuple[str, int]:
 def test_a_correct_parse_endpoint_passes(capsys):
     check_parse_endpoint(good_parse_endpoint)
     out = capsys.readouterr().out
-    assert "✘" not in out and "all 10 checks passed" in out
+    assert "✘" not in out and "all 11 checks passed" in out
 
 
 def test_splitting_the_netloc_by_hand_is_caught(capsys):
@@ -121,7 +123,7 @@ def test_splitting_the_netloc_by_hand_is_caught(capsys):
     out = capsys.readouterr().out
     assert "✘ ssh://git@example.test/course.git" in out and "not part of the host" in out
     assert "✘ http://127.0.0.1:99999/ (a port above 65535): returned" in out
-    assert "7 of 10 checks failed" in out
+    assert "8 of 11 checks failed" in out
 
 
 def test_a_string_port_is_pointed_out(capsys):
@@ -140,3 +142,45 @@ def test_lookup_error_is_not_value_error(capsys):
     check_parse_endpoint(leaks_lookup_error)
     out = capsys.readouterr().out
     assert "raised LookupError" in out and "raise ValueError instead" in out
+
+
+def test_accepting_port_0_is_caught(capsys):
+    def allows_port_0(url):
+        parts = urllib.parse.urlsplit(url)
+        if not parts.hostname:
+            raise ValueError("no host")
+        port = parts.port
+        if port is None:
+            try:
+                port = names.service_port(parts.scheme)
+            except LookupError:
+                raise ValueError("no well-known port") from None
+        return parts.hostname, port
+
+    check_parse_endpoint(allows_port_0)
+    out = capsys.readouterr().out
+    assert "✘ http://127.0.0.1:0/ (port 0, never a destination): returned ('127.0.0.1', 0)" in out
+    assert "a destination port is 1 to 65535" in out and "1 of 11 checks failed" in out
+
+
+def test_the_non_local_address_hint_names_ip_nonlocal_bind(capsys):
+    from sockutil.checks.addresses import check_bind_preferred
+
+    def falls_back_on_everything(port, host="127.0.0.1"):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", 0))
+            except OSError:
+                sock.close()
+                raise
+        return sock
+
+    check_bind_preferred(falls_back_on_everything)
+    out = capsys.readouterr().out
+    assert "✘ an address this machine does not have (192.0.2.1) raises OSError" in out
+    assert "ip_nonlocal_bind" in out

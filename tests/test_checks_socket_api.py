@@ -163,7 +163,7 @@ def no_timeout_serve_once(announce) -> bytes:
 def test_a_correct_server_passes(capsys):
     check_serve_once(good_serve_once)
     out = capsys.readouterr().out
-    assert "serve_once: all 11 checks passed." in out and "✘" not in out
+    assert "serve_once: all 12 checks passed." in out and "✘" not in out
 
 
 def test_a_stub_gives_one_clear_line(capsys):
@@ -205,7 +205,7 @@ def test_a_listener_left_open_is_caught(capsys):
 def test_sockets_left_to_the_garbage_collector_are_caught(capsys):
     check_serve_once(conn_leaky_serve_once)
     out = capsys.readouterr().out
-    assert "✘ every socket was closed: 5 socket(s) were left for the garbage collector" in out
+    assert "✘ every socket was closed: 6 socket(s) were left for the garbage collector" in out
     assert "✔ a client sends b'hello' and half-closes" in out
 
 
@@ -257,4 +257,24 @@ def test_a_listener_with_only_the_default_timeout_is_named(capsys):
     check_serve_once(default_only)
     out = capsys.readouterr().out
     assert "✘ with no client at all, serve_once raises TimeoutError: it was still waiting" in out
-    assert "serve_once: 1 of 11 checks failed" in out
+    assert "✘ a silent client (connects, sends nothing, never half-closes)" in out
+    assert "serve_once: 2 of 12 checks failed" in out
+
+
+def test_an_accepted_socket_without_its_own_timeout_is_named(capsys):
+    def no_conn_timeout(announce):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            listener.settimeout(1.0)
+            announce(listener.getsockname()[1])
+            conn, _ = listener.accept()   # only the check's process-wide default timeout
+            with conn:
+                received = good_drain(conn)
+                conn.sendall(received.upper())
+        return received
+
+    check_serve_once(no_conn_timeout)
+    out = capsys.readouterr().out
+    assert ("✘ a silent client (connects, sends nothing, never half-closes): serve_once gives up "
+            "after about 1 s: it was still waiting in recv() after 1.8 s") in out
+    assert "hint: give the accepted socket its own timeout: conn.settimeout(1.0)" in out
+    assert "serve_once: 1 of 12 checks failed" in out

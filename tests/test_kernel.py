@@ -84,3 +84,46 @@ def test_tcp_info_counts_data_segments_of_one_socket():
             info = kernel.tcp_info(client)
             assert info["snd_mss"] <= 1000
             assert info["data_segs_out"] - before >= 10_000 // info["snd_mss"]
+
+
+def test_connection_states_names_both_ends_and_settles():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            conn, _ = listener.accept()
+            with conn:
+                port_names = {port: "server", client.getsockname()[1]: "client"}
+                assert kernel.connection_states(port_names) == [
+                    "ESTABLISHED  client -> server",
+                    "ESTABLISHED  server -> client",
+                    "LISTEN       server -> *",
+                ]
+
+
+def test_connection_states_leaves_out_sockets_to_unnamed_ports():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            conn, _ = listener.accept()
+            with conn:  # the client's port is not named: only the listener is shown
+                assert kernel.connection_states({port: "server"}, settle=False) == ["LISTEN       server -> *"]
+    assert client.fileno() == -1
+
+
+def test_connection_states_of_nothing_is_empty():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, not listening: not in the table
+        assert kernel.connection_states({sock.getsockname()[1]: "server"}) == []
+
+
+@pytest.mark.skipif(not kernel.shows_time_wait(), reason="TIME_WAIT is visible only on Linux")
+def test_connection_states_shows_time_wait_on_the_closer():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port), timeout=5)
+        conn, _ = listener.accept()
+        port_names = {port: "server", client.getsockname()[1]: "client"}
+        client.close()
+        assert conn.recv(1) == b""
+        conn.close()
+        assert kernel.connection_states(port_names) == ["LISTEN       server -> *", "TIME_WAIT    client -> server"]

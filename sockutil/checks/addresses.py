@@ -133,7 +133,9 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> None:
                 kept.append(result)
             report.check(isinstance(error, OSError),
                          f"an address this machine does not have ({NOT_HERE}) raises OSError",
-                         "only a port in use is a reason to fall back; let other errors propagate")
+                         "only a port in use is a reason to fall back; let other errors propagate "
+                         "(if your code does, this machine lets programs bind addresses it does not have: "
+                         "Linux's net.ipv4.ip_nonlocal_bind = 1)")
         finally:
             for sock in kept:
                 try:
@@ -161,6 +163,8 @@ ENDPOINTS: tuple[tuple[str, tuple[str, int], str], ...] = (
 BAD_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("http://127.0.0.1:99999/", "a port above 65535", "a port has 16 bits: reading .port raises ValueError"),
     ("http://example.test:http/", "a port that is not a number", "reading .port raises ValueError for it"),
+    ("http://127.0.0.1:0/", "port 0, never a destination",
+     ".port gives 0 here: raise ValueError yourself (a destination port is 1 to 65535)"),
     ("http:///index.html", "no host at all", "check that .hostname is not None (or empty)"),
     ("nosuch://example.test/", "no port and a scheme with no well-known port",
      "names.service_port raises LookupError for an unknown scheme: raise ValueError instead"),

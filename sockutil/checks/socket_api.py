@@ -10,7 +10,10 @@ instead of spinning forever.
 ``check_serve_once(serve_once)`` runs the student's one-shot server in a
 background thread and sends real clients at it: one that sends a word and
 half-closes, one that sends in pieces, one that sends a lot, one that sends
-nothing, one that resets the connection, and none at all (accept must time
+nothing, one that resets the connection, one that connects and stays silent
+without half-closing (the accepted socket's own 1 s timeout must end the
+server: the process-wide default timeout the check sets is longer, so a
+missing ``conn.settimeout(1.0)`` shows), and none at all (accept must time
 out). After each run it tries the port again (a closed listener refuses) and,
 at the end, says whether any socket was left for the garbage collector to
 close (Python warns about those with a ``ResourceWarning``, which the check
@@ -50,6 +53,11 @@ BIG_SIZE = 300_000
 #: Pieces a client of ``check_serve_once`` sends apart, and the pause between them (s).
 PIECES = (b"one ", b"two ", b"three")
 PIECE_PAUSE = 0.05
+
+#: Seconds the silent client of ``check_serve_once`` stays connected, waiting for
+#: the server to give up: the 1 s timeout of the accepted socket, and room to
+#: spare, but less than the check's default timeout (``STEP_TIMEOUT * 2.5``).
+SILENT_PATIENCE = 1.8
 
 #: Names of the threads that run the student's server, so tests can find stragglers.
 THREAD_PREFIX = "check-serve-once"
@@ -423,6 +431,31 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> No
                              "a reset shows as ConnectionResetError: let it propagate")
             else:
                 report.check(True, what)
+        run.forget()
+
+        # A silent client: connects, sends nothing, never half-closes. Only the
+        # accepted socket's own timeout ends the server's recv() in time.
+        what = "a silent client (connects, sends nothing, never half-closes): serve_once gives up after about 1 s"
+        run, port, problem = start()
+        if problem:
+            report.check(False, f"{what}: {problem}")
+        else:
+            try:
+                silent = socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT)
+            except OSError as error:
+                report.check(False, f"{what}: the client could not connect ({_describe(error)})")
+            else:
+                with silent:
+                    ended = run.finish(SILENT_PATIENCE)
+                if not ended:
+                    run.finish(limit)  # the client has closed: recv() returns b'' now
+                    report.check(False, f"{what}: it was still waiting in recv() after {SILENT_PATIENCE:g} s",
+                                 "give the accepted socket its own timeout: conn.settimeout(1.0)")
+                elif not isinstance(run.error, TimeoutError):
+                    report.check(False, f"{what}: it {run.outcome()}",
+                                 "let recv()'s TimeoutError propagate (do not catch it)")
+                else:
+                    report.check(True, what)
         run.forget()
 
         # No client at all: accept() must time out.
