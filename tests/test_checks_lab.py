@@ -252,8 +252,10 @@ def test_no_length_checks_fail_the_limit_cases(capsys, monkeypatch):
     monkeypatch.setitem(globals(), "MAX_VALUE", 10**9)
     check_kv_server(serve_kv)
     out = capsys.readouterr().out
-    assert f"✘ a line longer than MAX_LINE ({lab.MAX_LINE} bytes): an ERROR reply: expected an ERROR reply, got b'NOT_FOUND\\n'" in out
-    assert "✘ 2000 bytes with no newline: an ERROR reply at once, not after the idle timeout: no reply within 0.5 s" in out
+    assert (f"✘ a line longer than MAX_LINE ({lab.MAX_LINE} bytes): an ERROR reply, then the server "
+            f"closes: expected an ERROR reply, got b'NOT_FOUND\\n'") in out
+    assert ("✘ 2000 bytes with no newline: an ERROR reply at once (not after the idle timeout), "
+            "then the server closes: no reply within 0.5 s") in out
     assert "✘ a SET declaring 10 000 000 bytes" in out
 
 
@@ -295,3 +297,59 @@ def test_a_server_that_stores_a_cut_off_value_is_caught(capsys, monkeypatch):
 
 def test_the_check_uses_the_notebook_constants():
     assert (lab.MAX_LINE, lab.MAX_VALUE, lab.IDLE_TIMEOUT) == (MAX_LINE, MAX_VALUE, IDLE_TIMEOUT)
+
+
+def test_a_server_that_answers_error_and_keeps_reading_fails(capsys, monkeypatch):
+    class Forgiving(Peer):
+        """The mistake: after a broken frame, drop the buffer and carry on reading."""
+
+        def line(self):
+            try:
+                return super().line()
+            except ProtocolError as error:
+                self.buffer.clear()
+                self.sock.sendall(f"ERROR {error}\n".encode())
+                return b""  # an empty line: ignored, and the loop reads on
+
+    def carry_on(line, peer, store, lock):
+        try:
+            return real_run_command(line, peer, store, lock)
+        except ProtocolError as error:
+            return f"ERROR {error}\n".encode()  # ... and reads the next line
+
+    real_run_command = run_command
+    monkeypatch.setitem(globals(), "Peer", Forgiving)
+    monkeypatch.setitem(globals(), "run_command", carry_on)
+    check_kv_server(serve_kv)
+    out = capsys.readouterr().out
+    assert "✘ a line longer than MAX_LINE" in out
+    assert "✘ 2000 bytes with no newline" in out
+    assert ("✘ a SET declaring 10 000 000 bytes (over MAX_VALUE, 65536): an ERROR reply at once, "
+            "then the server closes without reading on: after the ERROR reply the server went on "
+            "and answered b'NOT_FOUND\\n'") in out
+    assert "after the ERROR reply the server kept the connection open" in out
+
+
+def test_int_based_length_parsing_fails(capsys, monkeypatch):
+    def lenient(line, peer, store, lock):
+        words = line.split(b" ")
+        if words[0] == b"SET" and len(words) == 3:
+            try:
+                length = int(words[2])  # the mistake: int() takes "-1", "+5" and "1_0"
+            except ValueError:
+                return b"ERROR length is not a number\n"
+            value = peer.exactly(length) if length >= 0 else b""
+            if value is None:
+                return None
+            with lock:
+                store[words[1].decode()] = value
+            return b"OK\n"
+        return real_run_command(line, peer, store, lock)
+
+    real_run_command = run_command
+    monkeypatch.setitem(globals(), "run_command", lenient)
+    check_kv_server(serve_kv)
+    out = capsys.readouterr().out
+    assert "✘ unknown commands, wrong arguments, lengths that are not plain decimal digits" in out
+    assert "after b'SET k 1_0\\n'" in out
+    assert "(int() also takes '-1', '+5' and '1_0')" in out

@@ -140,7 +140,22 @@ def test_a_server_that_ignores_stop_is_caught(capsys):
 
     check_serve_upper(stubborn)
     out = capsys.readouterr().out
-    assert "✘ your server returned within 2 s after stop was set" in out
+    assert "✘ your server did not return within 2 s after stop was set" in out
+
+
+def test_a_server_that_never_stops_says_to_restart_the_kernel(capsys):
+    gone = threading.Event()
+
+    def forever(listener, stop):
+        threaded_upper(listener, stop)
+        gone.wait(4)  # ignores the flag; the test ends it later so no thread lingers
+
+    try:
+        check_serve_upper(forever)
+    finally:
+        gone.set()
+    out = capsys.readouterr().out
+    assert "still running in the background: restart the kernel" in out
 
 
 def test_an_exception_escaping_a_worker_thread_is_reported_not_printed(capsys):
@@ -186,10 +201,20 @@ def test_time_clients_shows_the_slow_client_blocking_an_iterative_echo():
                     conn.sendall(data)
 
     with ServerUnderTest(echo_one_at_a_time) as server:
-        race = time_clients(server.port, fast=3, slow_delay=0.2)
+        race = time_clients(server.port, fast=3, slow_delay=0.2, patience=0.5)
     assert race.answered == race.clients == 4
-    assert min(race.fast) >= 0.2 and race.slow >= 0.2
+    assert race.fast_before_slow_sent == 0
+    assert min(race.fast) >= race.slow_sent >= 0.5 and race.slow >= 0.5
     assert len(race.times) == 4
+
+
+def test_time_clients_slow_client_waits_for_the_fast_ones_on_a_concurrent_server():
+    with ServerUnderTest(threaded_upper) as server:
+        race = time_clients(server.port, fast=6, slow_delay=0.0, message=b"hi\n",
+                            expected=b"HI\n", patience=3.0)
+    assert race.answered == race.clients
+    assert race.fast_before_slow_sent == 6  # an order of events, not a clock
+    assert max(race.fast) < race.slow_sent < 3.0
 
 
 def test_time_clients_counts_a_refused_server_as_failures():

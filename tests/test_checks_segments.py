@@ -51,6 +51,23 @@ def test_counting_the_offered_bytes_is_caught_with_small_buffers(capsys):
     assert "hint: add up what each send() returns" in out
 
 
+def test_a_blocking_send_that_catches_os_error_is_told_to_be_non_blocking(capsys):
+    def patient(sock):
+        # The mistake: never setblocking(False); the 2 s timeout ends the loop instead.
+        total = 0
+        while True:
+            try:
+                total += sock.send(bytes(65536))
+            except OSError:
+                return total
+
+    check_fill_send_buffer(patient)
+    out = capsys.readouterr().out
+    assert "left the socket blocking" in out
+    assert "hint: make it non-blocking" in out
+    assert "not tried: fix the case above first" in out
+
+
 def test_a_blocking_send_is_reported_once_and_not_waited_for_twice(capsys):
     def blocking(sock):
         while True:

@@ -99,3 +99,17 @@ def test_plots_of_an_empty_or_failed_transfer_do_not_fail():
     for run in (empty, failed):
         plots_netsim.ladder(run)
         plots_netsim.time_sequence(run)
+
+
+def test_race_panels_draws_one_panel_per_model_and_leaves_out_failures():
+    import math
+    from sockutil.checks.many_clients import Race
+
+    ok = Race(0.5, slow=0.6, fast=[0.01, 0.02, 0.03], slow_sent=0.5)
+    failed = Race(0.5, slow=math.inf, fast=[math.inf, 0.02, math.inf], slow_sent=0.5)
+    fig = plots_netsim.race_panels({"a": ok, "b": failed, "c": ok})
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["a", "b", "c"]
+    assert len(panels[0].lines[0].get_xdata()) == 3  # the fast clients
+    assert len(panels[1].lines[0].get_xdata()) == 1  # only the answered one
+    assert plt.get_fignums() == []  # closed in pyplot: shown once

@@ -123,6 +123,28 @@ class _Client:
             pass
         return True
 
+    def after_error(self, seconds: float) -> tuple[bool, bytes]:
+        """(closed, extra): did the server close within ``seconds``, and what it sent before.
+
+        Why: after an ``ERROR`` for a broken frame the protocol says "then close
+        the connection"; anything sent in between answers a command the server
+        should no longer have read.
+        """
+        self.sock.settimeout(seconds)
+        extra, self.buffer = self.buffer, b""
+        deadline = time.monotonic() + seconds
+        try:
+            while data := self.sock.recv(65536):
+                extra += data
+                if time.monotonic() > deadline:
+                    return False, extra
+                self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            return False, extra
+        except ConnectionResetError:
+            pass
+        return True, extra
+
     def close(self) -> None:
         self.sock.close()
 
@@ -282,29 +304,52 @@ def _crlf_and_empty_lines(port: int) -> None:
         c.expect(b"OK\n", b"VALUE 2\nok")
 
 
+#: Seconds within which the server must hang up after an ERROR for a broken
+#: frame: well under the idle timeout, which would close the connection anyway.
+HANG_UP_TIMEOUT = min(REPLY_TIMEOUT, IDLE_TIMEOUT / 2)
+
+
+def _hangs_up(c: _Client) -> None:
+    """After an ERROR for a broken frame: the server closes, and answers nothing more."""
+    closed, extra = c.after_error(HANG_UP_TIMEOUT)
+    if extra:
+        shown = extra if len(extra) <= 40 else extra[:37] + b"..."
+        raise _Failed(f"after the ERROR reply the server went on and answered {shown!r}")
+    if not closed:
+        raise _Failed(f"after the ERROR reply the server kept the connection open "
+                      f"(still open after {HANG_UP_TIMEOUT:g} s)")
+
+
 def _over_long_line(port: int) -> None:
     with _Client(port) as c:
         c.send(b"GET " + b"k" * 2000 + b"\n")
         c.expect(b"ERROR")
+        _hangs_up(c)
 
 
 def _endless_line(port: int) -> None:
     # No newline ever: the reply must come from the length, not from the idle timeout.
-    with _Client(port, timeout=min(REPLY_TIMEOUT, IDLE_TIMEOUT / 2)) as c:
+    with _Client(port, timeout=HANG_UP_TIMEOUT) as c:
         c.send(b"k" * 2000)
         c.expect(b"ERROR")
+        _hangs_up(c)
 
 
 def _over_cap_value(port: int) -> None:
     with _Client(port) as c:
-        c.send(b"SET huge 10000000\n")  # 10 MB declared, none sent
+        # 10 MB declared, none sent; then a command the server must not answer,
+        # because it can no longer tell where the client's next command starts.
+        c.send(b"SET huge 10000000\nGET x\n")
         c.expect(b"ERROR")
+        _hangs_up(c)
 
 
 def _unknown_commands(port: int) -> None:
     with _Client(port) as c:
         for line in (b"HELLO\n", b"get lower-case\n", b'__import__("os").getpid()\n',
-                     b"GET\n", b"GET too many\n", b"SET k notanumber\n"):
+                     b"GET\n", b"GET too many\n", b"SET k notanumber\n",
+                     # decimal digits only: int() would accept all three
+                     b"SET k 1_0\n", b"SET k -1\n", b"SET k +5\n"):
             try:
                 c.send(line)
                 c.expect(b"ERROR")
@@ -346,18 +391,24 @@ CASES: list[tuple[str, Callable[[int], None], str]] = [
      "half command, and keep serving the others"),
     ("lines ending in \\r\\n work like \\n; empty lines are ignored", _crlf_and_empty_lines,
      "drop a \\r just before the \\n, and skip lines that are then empty"),
-    (f"a line longer than MAX_LINE ({MAX_LINE} bytes): an ERROR reply", _over_long_line,
-     "check the line's length before you use it"),
-    ("2000 bytes with no newline: an ERROR reply at once, not after the idle timeout",
+    (f"a line longer than MAX_LINE ({MAX_LINE} bytes): an ERROR reply, then the server closes",
+     _over_long_line,
+     "check the line's length before you use it; after the ERROR, close the connection"),
+    ("2000 bytes with no newline: an ERROR reply at once (not after the idle timeout), "
+     "then the server closes",
      _endless_line,
      f"a peer may never send the newline: reply ERROR as soon as your buffer holds "
-     f"more than {MAX_LINE} bytes without one"),
-    (f"a SET declaring 10 000 000 bytes (over MAX_VALUE, {MAX_VALUE}): an ERROR reply at once",
+     f"more than {MAX_LINE} bytes without one, then close the connection"),
+    (f"a SET declaring 10 000 000 bytes (over MAX_VALUE, {MAX_VALUE}): an ERROR reply at once, "
+     f"then the server closes without reading on",
      _over_cap_value,
-     "check the declared length against MAX_VALUE before you wait for the value"),
-    ("unknown commands and wrong arguments: ERROR replies; the connection still works",
+     "check the declared length against MAX_VALUE before you wait for the value; after the "
+     "ERROR, close the connection: you cannot tell where the next command starts"),
+    ("unknown commands, wrong arguments, lengths that are not plain decimal digits: "
+     "ERROR replies; the connection still works",
      _unknown_commands,
-     "reply ERROR <reason>\\n and go on with the next line; never eval() what a client sends"),
+     "reply ERROR <reason>\\n and go on with the next line; a length is decimal digits only "
+     "(int() also takes '-1', '+5' and '1_0'); never eval() what a client sends"),
     ("bytes that are not UTF-8: an ERROR reply; the connection still works", _not_utf8,
      "catch UnicodeDecodeError when you decode a command line"),
 ]

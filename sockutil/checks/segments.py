@@ -123,6 +123,13 @@ def _fill_case(fill: Callable[[socket.socket], int], small_buffers: bool) -> tup
             if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
                 return (f"fill_send_buffer(sock) returned {_short(count)}",
                         "return the total number of bytes that send() accepted, an int above 0")
+            if client.gettimeout() != 0.0:
+                # Why: a blocking send with a timeout also stops (TimeoutError, an
+                # OSError) and may even count right, but only after waiting.
+                return ("fill_send_buffer(sock) left the socket blocking: it waited for room "
+                        "instead of being told at once that there is none",
+                        "make it non-blocking: call sock.setblocking(False) before the loop, "
+                        "and stop at the first BlockingIOError")
             client.setblocking(False)
             extra = 0
             try:
