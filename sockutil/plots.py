@@ -11,7 +11,8 @@ matplotlib is imported only here (and only when this module is imported), so
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import math
+from typing import Mapping, Protocol, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -26,6 +27,7 @@ __all__ = [
     "chunk_sizes",
     "chunkings",
     "completion_times",
+    "race_panels",
 ]
 
 CALL_COLOURS = {
@@ -204,4 +206,54 @@ def completion_times(results: Mapping[str, Sequence[float]], unit: str = "s",
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
+    return _finish(fig)
+
+
+class RaceLike(Protocol):
+    """What ``race_panels`` needs of a ``sockutil.checks.many_clients.Race``."""
+
+    slow: float
+    fast: list[float]
+    slow_sent: float
+
+
+def race_panels(races: Mapping[str, RaceLike], title: str = "When each client finished",
+                unit: str = "s") -> Figure:
+    """One panel per server model: the fast clients' finishing times, the slow client's, and
+    the moment the slow client sent its line.
+
+    Why panels and not one axis: under the three concurrent models the
+    clients finish at nearly the same times, so their lines would lie on top
+    of each other. Clients that got no answer (``math.inf``) are left out.
+    """
+    count = max(1, len(races))
+    columns = 2 if count > 1 else 1
+    rows = math.ceil(count / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(7, 2.2 * rows + 0.6),
+                             sharex=True, squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    finite_times = [t for race in races.values()
+                    for t in [race.slow, race.slow_sent, *race.fast] if math.isfinite(t)]
+    right = max(finite_times, default=1.0) * 1.1 or 1.0
+    for ax, (label, race) in zip(flat, races.items()):
+        fast = sorted(t for t in race.fast if math.isfinite(t))
+        ax.plot(fast, range(1, len(fast) + 1), "o", color="#1f77b4", label="fast client")
+        if math.isfinite(race.slow):
+            ax.plot([race.slow], [len(race.fast) + 1], "s", color="#ff7f0e",
+                    label="slow client")
+        if math.isfinite(race.slow_sent):
+            ax.axvline(race.slow_sent, color="#d62728", linestyle=":",
+                       label="slow client sends")
+        ax.set_title(label, fontsize=10)
+        ax.set_xlim(0, right)
+        ax.set_ylim(0, len(race.fast) + 2)
+        ax.set_ylabel("client")
+        ax.grid(alpha=0.3)
+    for ax in flat[len(races):]:
+        ax.set_visible(False)
+    handles, labels = flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.supxlabel(f"time since the slow client connected ({unit})", y=0.055, fontsize=10)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return _finish(fig)

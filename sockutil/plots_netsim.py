@@ -11,12 +11,6 @@ the same seed always gives the same figure:
 * ``goodput_vs_loss``: useful bytes per unit time, and retransmissions,
   against the loss rate.
 
-One more figure, for notebook 08 (it lives here to keep the plotting of the
-lessons 07-09 in one module):
-
-* ``race_panels``: when each client of a ``time_clients`` race finished, one
-  panel per server model, with the moment the slow client sent its line.
-
 Each function returns a matplotlib ``Figure`` closed in pyplot (as in
 ``sockutil.plots``), so a cell that ends with the call shows it once.
 matplotlib is imported only here; ``netsim`` itself stays standard-library only.
@@ -24,8 +18,7 @@ matplotlib is imported only here; ``netsim`` itself stays standard-library only.
 
 from __future__ import annotations
 
-import math
-from typing import Mapping, Protocol, Sequence
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -34,7 +27,7 @@ from matplotlib.patches import FancyArrowPatch
 
 from .netsim import Packet, SweepPoint, Transfer
 
-__all__ = ["ladder", "time_sequence", "goodput_vs_loss", "race_panels", "COLOURS"]
+__all__ = ["ladder", "time_sequence", "goodput_vs_loss", "COLOURS"]
 
 COLOURS = {
     "data": "#1f77b4",
@@ -223,54 +216,4 @@ def goodput_vs_loss(points: Sequence[SweepPoint],
         labels.append("gave up")
     left.legend(handles, labels, fontsize=8)
     fig.suptitle(title)
-    return _finish(fig)
-
-
-class RaceLike(Protocol):
-    """What ``race_panels`` needs of a ``sockutil.checks.many_clients.Race``."""
-
-    slow: float
-    fast: list[float]
-    slow_sent: float
-
-
-def race_panels(races: Mapping[str, RaceLike], title: str = "When each client finished",
-                unit: str = "s") -> Figure:
-    """One panel per server model: the fast clients' finishing times, the slow client's, and
-    the moment the slow client sent its line.
-
-    Why panels and not one axis: under the three concurrent models the
-    clients finish at nearly the same times, so their lines would lie on top
-    of each other. Clients that got no answer (``math.inf``) are left out.
-    """
-    count = max(1, len(races))
-    columns = 2 if count > 1 else 1
-    rows = math.ceil(count / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(7, 2.2 * rows + 0.6),
-                             sharex=True, squeeze=False)
-    flat = [ax for row in axes for ax in row]
-    finite_times = [t for race in races.values()
-                    for t in [race.slow, race.slow_sent, *race.fast] if math.isfinite(t)]
-    right = max(finite_times, default=1.0) * 1.1 or 1.0
-    for ax, (label, race) in zip(flat, races.items()):
-        fast = sorted(t for t in race.fast if math.isfinite(t))
-        ax.plot(fast, range(1, len(fast) + 1), "o", color=COLOURS["data"], label="fast client")
-        if math.isfinite(race.slow):
-            ax.plot([race.slow], [len(race.fast) + 1], "s", color=COLOURS["resend"],
-                    label="slow client")
-        if math.isfinite(race.slow_sent):
-            ax.axvline(race.slow_sent, color=COLOURS["lost"], linestyle=":",
-                       label="slow client sends")
-        ax.set_title(label, fontsize=10)
-        ax.set_xlim(0, right)
-        ax.set_ylim(0, len(race.fast) + 2)
-        ax.set_ylabel("client")
-        ax.grid(alpha=0.3)
-    for ax in flat[len(races):]:
-        ax.set_visible(False)
-    handles, labels = flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
-    fig.supxlabel(f"time since the slow client connected ({unit})", y=0.055, fontsize=10)
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return _finish(fig)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
-from sockutil import netsim, plots_netsim  # noqa: E402
+from sockutil import netsim, plots, plots_netsim  # noqa: E402
 
 MESSAGE = b"".join(b"line %02d of a message sent over a lossy network\n" % i for i in range(1, 13))
 
@@ -107,7 +107,7 @@ def test_race_panels_draws_one_panel_per_model_and_leaves_out_failures():
 
     ok = Race(0.5, slow=0.6, fast=[0.01, 0.02, 0.03], slow_sent=0.5)
     failed = Race(0.5, slow=math.inf, fast=[math.inf, 0.02, math.inf], slow_sent=0.5)
-    fig = plots_netsim.race_panels({"a": ok, "b": failed, "c": ok})
+    fig = plots.race_panels({"a": ok, "b": failed, "c": ok})
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in panels] == ["a", "b", "c"]
     assert len(panels[0].lines[0].get_xdata()) == 3  # the fast clients
