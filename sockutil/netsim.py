@@ -631,6 +631,10 @@ class SweepPoint:
     goodputs: tuple[float, ...]  # bytes per ms (= kB/s); 0 for a run that gave up
     retransmissions: tuple[int, ...]
     gave_up: int
+    #: runs that did not give up, and of those, how many delivered exactly the
+    #: bytes sent (the toy's receiver should make the two equal: a check, not a given)
+    finished: int = 0
+    intact: int = 0
 
     @property
     def mean_goodput(self) -> float:
@@ -655,5 +659,7 @@ def sweep_loss(data: bytes, losses: Iterable[float], seeds: Sequence[int],
             goodputs=tuple(run.goodput for run in runs),
             retransmissions=tuple(run.retransmissions for run in runs),
             gave_up=sum(1 for run in runs if run.state == GAVE_UP),
+            finished=sum(1 for run in runs if run.state != GAVE_UP),
+            intact=sum(1 for run in runs if run.state != GAVE_UP and run.intact),
         ))
     return points

@@ -74,7 +74,8 @@ def ladder(transfer: Transfer, until: float | None = None,
     Data arrows are labelled with their byte positions at the sender, ACKs
     with their number at the receiver. A lost packet ends half-way in a cross;
     a red diamond on the sender's lane marks each timeout. A copy the network
-    made is dashed, in the colour of its original.
+    made is dashed, in the colour of its original; a packet the network held
+    back (so that later ones overtake it) is dotted.
     """
     packets = [p for p in transfer.packets if until is None or p.sent <= until]
     end = max([p.arrived if p.arrived is not None else p.sent + transfer.network.delay for p in packets]
@@ -88,7 +89,7 @@ def ladder(transfer: Transfer, until: float | None = None,
     for packet in packets:
         start_x, end_x = (left, right) if packet.kind == "data" else (right, left)
         colour = _colour(packet)
-        style = "--" if packet.copy else "-"
+        style = "--" if packet.copy else (":" if packet.reordered else "-")
         if packet.lost:
             # half-way across, then a cross: the network dropped it
             mid_x = (start_x + end_x) / 2
@@ -126,12 +127,13 @@ def ladder(transfer: Transfer, until: float | None = None,
         Line2D([], [], color=COLOURS["data"]),
         Line2D([], [], color=COLOURS["resend"]),
         Line2D([], [], color=COLOURS["copy"], linestyle="--"),
+        Line2D([], [], color=COLOURS["copy"], linestyle=":"),
         Line2D([], [], color=COLOURS["ack"]),
         Line2D([], [], color=COLOURS["lost"], marker="x", linestyle="", mew=2),
         Line2D([], [], color=COLOURS["timeout"], marker="D", linestyle=""),
     ]
-    labels = ["data", "data, resent", "network copy", "ACK", "lost", "timeout"]
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=6,
+    labels = ["data", "data, resent", "network copy", "held back", "ACK", "lost", "timeout"]
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=7,
               fontsize=8, frameon=False, handlelength=1.6)
     ax.set_title(title)
     return _finish(fig)

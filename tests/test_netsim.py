@@ -144,6 +144,14 @@ def test_goodput_falls_with_loss():
     assert points[0].mean_retransmissions == 0 < points[-1].mean_retransmissions
 
 
+def test_sweep_counts_finished_and_intact_runs():
+    points = netsim.sweep_loss(payload(1500), [0.0, 0.5], seeds=range(12), max_retries=3)
+    for point in points:
+        assert point.finished + point.gave_up == len(point.goodputs)
+        assert point.intact == point.finished  # every finished run delivered exactly the data
+    assert points[0].finished == 12 and points[-1].gave_up > 0
+
+
 def test_goodput_without_loss_is_bytes_over_time():
     run = simulate(bytes(800), seed=7)
     assert run.goodput == pytest.approx(800 / run.delivered_at)

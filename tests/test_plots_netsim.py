@@ -36,8 +36,11 @@ def test_ladder_draws_one_arrow_per_packet_that_arrived_and_a_cross_per_loss():
     assert len(arrows) == sum(1 for p in run.packets if not p.lost)
     assert len(markers(ax, "x")) == run.lost
     assert len(markers(ax, "D")) == len(run.timeouts)
-    dashed = [a for a in arrows if a.get_linestyle() not in ("-", "solid")]
+    dashed = [a for a in arrows if a.get_linestyle() in ("--", "dashed")]
     assert len(dashed) == run.copies
+    dotted = [a for a in arrows if a.get_linestyle() in (":", "dotted")]
+    assert len(dotted) == sum(1 for p in run.packets if p.reordered and not p.copy and not p.lost)
+    assert "held back" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_ladder_labels_bytes_at_the_sender_and_acks_at_the_receiver():
