@@ -30,6 +30,7 @@ from .errors import (
     PrivilegedPortError,
     ReceiveTimeoutError,
     SockutilError,
+    describe_error,
 )
 from .events import Event, EventLog, summarize
 from .framing import (
@@ -74,6 +75,7 @@ __all__ = [
     "SockutilError",
     "bind_preferred",
     "connect",
+    "describe_error",
     "encode_length_prefixed",
     "encode_line",
     "ephemeral_port_range",
