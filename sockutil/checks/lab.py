@@ -476,15 +476,12 @@ def check_kv_server(serve_kv: ServeKV) -> None:
             _silent_client(report, server, idle_timeout)
         else:
             report.check(False, f"a silent client: {server.why_dead()}")
-        was_alive = server.alive
-        returned = server.stop()
-        if was_alive:
-            report.check(returned, "serve_kv returned within 2 s after stop was set",
-                         "look at stop.is_set() at least every 0.1 s (listener.settimeout(0.1)), "
-                         "and wake or bound the client threads (shutdown their sockets)")
-        report.check(not server.thread_errors,
-                     "no exception escaped your server's threads" if not server.thread_errors
-                     else f"an exception escaped a thread: {server.thread_errors[0]}",
-                     "catch OSError around a client's recv and sendall; an uncaught exception "
-                     "in a thread prints a traceback and leaves its socket open")
+        server.report_stop(
+            report,
+            "serve_kv",
+            "look at stop.is_set() at least every 0.1 s (listener.settimeout(0.1)), "
+            "and wake or bound the client threads (shutdown their sockets)",
+            "catch OSError around a client's recv and sendall; an uncaught exception "
+            "in a thread prints a traceback and leaves its socket open",
+        )
     report.finish()

@@ -107,6 +107,28 @@ class ServerUnderTest:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def report_stop(self, report: Report, who: str, stop_hint: str, thread_hint: str) -> None:
+        """Stop the server and report, in words, whether it returned and whether threads raised.
+
+        Both the many-clients and the lab check end this way; ``who`` names the
+        student's function ("your server", "serve_kv").
+        """
+        was_alive = self.alive
+        returned = self.stop()
+        if was_alive:
+            if returned:
+                report.check(True, f"{who} returned within 2 s after stop was set")
+            else:
+                where = ("it is still running in the background: restart the kernel "
+                         "(Kernel > Restart) before you try again"
+                         if self.alive else "it returned only later")
+                report.check(False, f"{who} did not return within 2 s after stop was set; {where}",
+                             stop_hint)
+        report.check(not self.thread_errors,
+                     "no exception escaped your server's threads" if not self.thread_errors
+                     else f"an exception escaped a thread: {self.thread_errors[0]}",
+                     thread_hint)
+
     def why_dead(self) -> str:
         """Words for a server thread that is no longer running, for a failed case."""
         if self.error:
@@ -399,22 +421,12 @@ def check_serve_upper(serve_upper: Serve) -> None:
         else:
             report.check(False, f"7 clients at once: {server.why_dead()}", hint_race)
 
-        was_alive = server.alive
-        returned = server.stop()
-        if was_alive:
-            if returned:
-                report.check(True, "your server returned within 2 s after stop was set")
-            else:
-                where = ("it is still running in the background: restart the kernel "
-                         "(Kernel > Restart) before you try again"
-                         if server.alive else "it returned only later")
-                report.check(False, f"your server did not return within 2 s after stop was set; "
-                                    f"{where}",
-                             "look at stop.is_set() at least every 0.1 s: give accept() a "
-                             "timeout (listener.settimeout(0.1)) or select() with a timeout")
-        report.check(not server.thread_errors,
-                     "no exception escaped your server's threads" if not server.thread_errors
-                     else f"an exception escaped a thread: {server.thread_errors[0]}",
-                     "catch OSError around a client's recv/sendall (a client may reset or "
-                     "time out); an uncaught exception in a thread prints a traceback")
+        server.report_stop(
+            report,
+            "your server",
+            "look at stop.is_set() at least every 0.1 s: give accept() a "
+            "timeout (listener.settimeout(0.1)) or select() with a timeout",
+            "catch OSError around a client's recv/sendall (a client may reset or "
+            "time out); an uncaught exception in a thread prints a traceback",
+        )
     report.finish()
