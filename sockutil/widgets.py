@@ -33,8 +33,8 @@ from typing import Callable, Mapping, Sequence
 import ipywidgets as w
 
 from . import events as ev
-from .clients import DEFAULT_TIMEOUT
-from .errors import NameResolutionError, SockutilError, describe_error
+from .clients import DEFAULT_TIMEOUT, connect, recv_chunks
+from .errors import SockutilError, describe_error
 from .handlers import HANDLERS, make_chunky
 from .names import LOOPBACK
 from .servers import Server
@@ -113,6 +113,7 @@ class ServerPanel(_Panel):
         self.server: Server | None = None
         self._lock = threading.Lock()
         self._lines: list[str] = []
+        self._totals = [0, 0, 0]
         self.handler_choice = w.Dropdown(options=sorted(HANDLERS), value=handler, description="handler")
         self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port (0 = any)",
                                             style={"description_width": "initial"})
@@ -137,6 +138,8 @@ class ServerPanel(_Panel):
     def start(self) -> None:
         """Start a server with the chosen handler and port (stopping a previous one)."""
         self.stop()
+        with self._lock:
+            self._totals = [0, 0, 0]  # connections, bytes in, bytes out of this server
         handler, port = self.handler_choice.value, int(self.port_choice.value)
         server = Server(handler, port=port, name=self.panel_name)
         server.log.add_listener(self._on_event)
@@ -184,12 +187,16 @@ class ServerPanel(_Panel):
             self._lines.append(str(event))
             del self._lines[:-LOG_LINES]
             lines = list(self._lines)
-        server = self.server
-        if server is not None:
-            totals = server.summary().values()
-            self.counters.value = self._counter_text(
-                len(totals), sum(s.received for s in totals), sum(s.sent for s in totals)
-            )
+            # Running totals, one event at a time: re-summing the whole log on
+            # every recv would grow with the log on the server's hot path.
+            if event.kind == ev.OPENED:
+                self._totals[0] += 1
+            elif event.kind == ev.RECEIVED:
+                self._totals[1] += event.nbytes
+            elif event.kind == ev.SENT:
+                self._totals[2] += event.nbytes
+            totals = list(self._totals)
+        self.counters.value = self._counter_text(*totals)
         self.log_view.value = _log_html(lines)
 
 
@@ -270,10 +277,7 @@ class ClientConsole(_Panel):
 
     def _connect_and_read(self, host: str, port: int) -> None:
         try:
-            try:
-                sock = socket.create_connection((host, port), timeout=self.timeout)
-            except socket.gaierror as error:
-                raise NameResolutionError(host) from error
+            sock = connect(port, host, self.timeout)
         except ConnectionRefusedError:
             self._fail(f"connection refused: nothing listens on {host}:{port}")
             return
@@ -416,10 +420,8 @@ class StreamLab(_Panel):
         chunk, pause, size = self.chunk.value, self.pause.value / 1000, self.recv_size.value
         try:
             with Server(make_chunky(data, chunk, pause), name=self.panel_name) as server:
-                with socket.create_connection((LOOPBACK, server.port), timeout=DEFAULT_TIMEOUT) as sock:
-                    chunks = []
-                    while piece := sock.recv(size):
-                        chunks.append(piece)
+                with connect(server.port) as sock:
+                    chunks = recv_chunks(sock, size)
         except Exception as error:  # noqa: BLE001 - shown in the panel, never on stderr
             self.result.value = f"<span style='color:#b00'>failed: {html.escape(describe_error(error))}</span>"
             self.run_button.disabled = False

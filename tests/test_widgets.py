@@ -48,6 +48,9 @@ def test_server_panel_and_console_round_trip():
     console.close_connection()
     panel.stop()
     assert panel.status.value == "stopped" and not running_servers("t-panel")
+    panel.start()  # a new server counts from zero
+    assert "connections: <b>0</b>" in panel.counters.value and "bytes in: <b>0</b>" in panel.counters.value
+    panel.stop()
 
 
 def test_half_close_lets_the_echo_server_finish():
