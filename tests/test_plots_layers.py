@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from sockutil.plots_layers import TCP_IPV4_ETHERNET, Layer, encapsulation  # noqa: E402
-from sockutil.plots_ports import port_ranges  # noqa: E402
+from sockutil.plots.layers import TCP_IPV4_ETHERNET, Layer, encapsulation  # noqa: E402
+from sockutil.plots.ports import port_ranges  # noqa: E402
 
 
 def texts(fig) -> list[str]:

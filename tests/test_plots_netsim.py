@@ -9,7 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 
-from sockutil import netsim, plots, plots_netsim  # noqa: E402
+from sockutil import netsim, plots  # noqa: E402
+from sockutil.plots import transfers as plots_netsim  # noqa: E402
 
 MESSAGE = b"".join(b"line %02d of a message sent over a lossy network\n" % i for i in range(1, 13))
 

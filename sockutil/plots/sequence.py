@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from .trace import Call, Trace
+from ..trace import Call, Trace
 
 __all__ = [
     "sequence_diagram",

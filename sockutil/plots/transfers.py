@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
-from .netsim import Packet, SweepPoint, Transfer
+from ..netsim import Packet, SweepPoint, Transfer
 
 __all__ = ["ladder", "time_sequence", "goodput_vs_loss", "COLOURS"]
 

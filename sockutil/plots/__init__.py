@@ -1,0 +1,47 @@
+"""Figures for the lessons: what students would rather see than read.
+
+Why a package: every figure needs matplotlib, and nothing else in sockutil
+may import it (``import sockutil`` stays light). So the presentation floor's
+figures live here, one module per subject, and this file only hands their
+names on, so that ``from sockutil.plots import ladder`` works whichever module
+draws it:
+
+* ``sequence``: sequence diagrams from real socket calls, recv chunk sizes,
+  completion times and race panels;
+* ``layers``: encapsulation, each layer's header in front of the one above;
+* ``ports``: the port number line with IANA's ranges and the ephemeral range;
+* ``transfers``: simulated transfers from ``sockutil.netsim`` (ladder,
+  time-sequence graph, goodput against loss).
+
+Every function returns a matplotlib ``Figure`` already closed in pyplot, so a
+notebook cell that ends with the call shows it exactly once.
+"""
+
+from .layers import TCP_IPV4_ETHERNET, Layer, encapsulation
+from .ports import IANA_RANGES, port_ranges
+from .sequence import (
+    chunk_sizes,
+    chunkings,
+    completion_times,
+    message_arrows,
+    race_panels,
+    sequence_diagram,
+)
+from .transfers import goodput_vs_loss, ladder, time_sequence
+
+__all__ = [
+    "IANA_RANGES",
+    "Layer",
+    "TCP_IPV4_ETHERNET",
+    "chunk_sizes",
+    "chunkings",
+    "completion_times",
+    "encapsulation",
+    "goodput_vs_loss",
+    "ladder",
+    "message_arrows",
+    "port_ranges",
+    "race_panels",
+    "sequence_diagram",
+    "time_sequence",
+]
