@@ -1,76 +1,173 @@
-"""Self-checks must tell a right answer from a wrong one, in words, without hanging."""
+"""The harness every self-check shares: outcomes, hints by cause, unwritten stubs, and the watch.
+
+The gallery (``test_wrong_solutions.py``) proves each check against wrong
+code; this file proves the parts they are built from.
+"""
 
 from __future__ import annotations
 
 import socket
+import threading
+import warnings
 
-from sockutil.checks import default_timeout
+import pytest
+
+from sockutil import Server
+from sockutil.checks import (
+    Hint,
+    Outcome,
+    Report,
+    Watch,
+    always,
+    attempt,
+    default_timeout,
+    is_unwritten,
+    raised,
+    short,
+)
 from sockutil.checks.start_here import check_shout
 
 
-def good_shout(port: int, text: str) -> str:
-    data = text.encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(data)
-        reply = b""
-        while len(reply) < len(data):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-    return reply.decode()
+# ------------------------------------------------------------------ unwritten
+def stub_raise(port, text):
+    """Docstring."""
+    # a comment
+    raise NotImplementedError("write shout() first")
 
 
-def one_recv_shout(port: int, text: str) -> str:
-    # The classic mistake: one recv() is taken for the whole reply.
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(text.encode())
-        return sock.recv(65536).decode()
+def stub_pass(port, text):
+    pass
 
 
-def test_correct_solution_passes(capsys):
-    check_shout(good_shout)
+def stub_ellipsis(port, text):
+    ...
+
+
+def stub_bare_raise(port, text):
+    raise NotImplementedError
+
+
+def written(port, text):
+    raise ValueError("not a stub: it does something")
+
+
+def written_too(port, text):
+    """Docstring."""
+    return text
+
+
+@pytest.mark.parametrize("function", [stub_raise, stub_pass, stub_ellipsis, stub_bare_raise])
+def test_stubs_are_unwritten(function):
+    assert is_unwritten(function)
+
+
+@pytest.mark.parametrize("function", [written, written_too, lambda port, text: text, print])
+def test_code_is_not_unwritten(function):
+    assert not is_unwritten(function)
+
+
+def test_an_unwritten_function_gets_one_line_and_no_ticks(capsys):
+    report = check_shout(stub_raise)
     out = capsys.readouterr().out
-    assert "all 4 checks passed" in out and "✘" not in out
+    assert out == "✘ write stub_raise() first: fill in its cell, run that cell, then run this check again\n"
+    assert report.stopped and not report.passed and len(report.results) == 1
 
 
-def test_single_recv_fails_the_long_text_with_a_hint(capsys):
-    check_shout(one_recv_shout)
+def test_a_stub_the_source_cannot_show_is_caught_at_its_first_call(capsys):
+    def hidden(port, text):
+        return stub_raise(port, text)
+
+    report = check_shout(hidden)
     out = capsys.readouterr().out
-    assert "✘ a 300 000-character text comes back whole" in out
-    assert "hint: recv() may return fewer bytes" in out
-    assert "1 of 4 checks failed" in out
+    assert out.count("\n") == 1 and "write shout() first" in out and "✔" not in out
+    assert report.stopped
 
 
-def test_a_raising_stub_is_reported_in_words(capsys):
-    def stub(port, text):
-        raise NotImplementedError("write shout() first")
+# ------------------------------------------------------------------- outcomes
+def test_attempt_records_a_value_an_error_and_frees_the_traceback():
+    assert attempt(lambda: 42).value == 42
+    outcome = attempt(lambda: 1 / 0)
+    assert outcome.raised(ZeroDivisionError) and not outcome.ok
+    assert outcome.error.__traceback__ is None
+    assert outcome.describe() == "raised ZeroDivisionError: division by zero"
 
-    check_shout(stub)
+
+def test_attempt_keeps_what_a_generator_yielded_before_it_raised():
+    def lines():
+        yield "one"
+        yield "two"
+        raise ValueError("line too long")
+
+    outcome = attempt(lines)
+    assert outcome.items == ["one", "two"] and outcome.raised(ValueError)
+
+
+def test_attempt_with_a_deadline_stops_waiting_and_unblocks_the_call():
+    release = threading.Event()
+    outcome = attempt(release.wait, 30, deadline=0.2, on_hang=release.set)
+    assert outcome.hung and outcome.describe() == "did not return within 0.2 s"
+    assert release.is_set()
+
+
+def test_the_first_matching_hint_wins_by_cause():
+    hints = [Hint(raised(TimeoutError), "waiting"), Hint(lambda o: o.value == 0, "zero"),
+             Hint(always, "default")]
+    report = Report("t")
+    report.case("a", attempt(lambda: 0), 1, hints)
+    report.case("b", Outcome(error=TimeoutError()), 1, hints)
+    report.case("c", attempt(lambda: 5), 1, hints)
+    assert [r.hint for r in report.results] == ["zero", "waiting", "default"]
+
+
+def test_short_cuts_long_reprs():
+    assert short("x" * 100) == repr("x" * 100)[:57] + "..."
+    assert short("ok") == "'ok'"
+
+
+def test_a_report_shows_nothing_as_a_cell_value_and_prints_its_verdict(capsys):
+    report = Report("demo")
+    report.check(True, "one")
+    report.check(False, "two", "do this")
+    assert report.finish() is report
+    assert report._ipython_display_() is None
     out = capsys.readouterr().out
-    assert "raised NotImplementedError: write shout() first" in out
-    assert "3 of 4 checks failed" in out
+    assert out.splitlines() == ["✔ one", "✘ two", "    hint: do this", "demo: 1 of 2 checks failed. Keep going!"]
 
 
-def test_a_client_that_never_closes_is_caught(capsys):
-    kept = []
+# ---------------------------------------------------------------------- watch
+def test_the_watch_tells_the_students_sockets_from_the_kits():
+    with Server("echo", name="watch-kit") as server, Watch() as watch:
+        kit = socket.create_connection(server.address)  # this file is outside the kit: the student's
+        with socket.socket() as other:
+            pass
+        assert set(watch.sockets()) == {kit, other}
+        assert watch.left_open() == [kit]
+        watch.close_all()
+        assert kit.fileno() == -1
+        server.wait_idle()
+        # The server's own accepted sockets were never counted.
+        assert len(watch.sockets()) == 2
 
-    def leaky(port, text):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        kept.append(sock)
-        sock.sendall(text.encode())
-        reply = b""
-        while len(reply) < len(text):
-            reply += sock.recv(65536)
-        return reply.decode()
 
-    try:
-        check_shout(leaky)
-    finally:
-        for sock in kept:
-            sock.close()
-    out = capsys.readouterr().out
-    assert "✘ every connection was closed by your code" in out
+def test_the_watch_counts_sockets_left_to_the_garbage_collector():
+    with Watch() as watch:
+        socket.socket()  # dropped at once, never closed
+        with socket.socket():
+            pass
+        assert watch.count_collected() == 1
+
+
+def test_the_watch_restores_every_setting_on_every_path():
+    before = (socket.socket.__init__, threading.excepthook, socket.getdefaulttimeout(),
+              list(warnings.filters))
+    with pytest.raises(RuntimeError):
+        with Watch(timeout=1.5):
+            assert socket.getdefaulttimeout() == 1.5
+            assert socket.socket.__init__ is not before[0]
+            raise RuntimeError("the check itself failed")
+    after = (socket.socket.__init__, threading.excepthook, socket.getdefaulttimeout(),
+             list(warnings.filters))
+    assert after == before
 
 
 def test_default_timeout_is_restored():
@@ -80,16 +177,35 @@ def test_default_timeout_is_restored():
     assert socket.getdefaulttimeout() == before
 
 
-def test_a_client_that_leaves_closing_to_the_garbage_collector_is_caught(capsys):
-    def careless(port, text):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)  # never closed
-        sock.sendall(text.encode())
-        reply = b""
-        while len(reply) < len(text):
-            reply += sock.recv(65536)
-        return reply.decode()
+def test_exceptions_of_the_students_threads_are_recorded_not_printed(capsys):
+    with Watch() as watch:
+        thread = threading.Thread(target=lambda: 1 / 0, name="student-worker")
+        thread.start()
+        thread.join()
+    assert watch.thread_errors == ["ZeroDivisionError: division by zero"]
+    assert capsys.readouterr().err == ""
 
-    check_shout(careless)
-    out = capsys.readouterr().out
-    assert "✘ every connection was closed by your code" in out
-    assert "3 of 4" not in out and "1 of 4 checks failed" in out
+
+def test_exceptions_of_the_kits_threads_are_not_blamed_on_the_student():
+    seen = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: seen.append(args.exc_type)
+    try:
+        with Watch() as watch:
+            thread = threading.Thread(target=lambda: 1 / 0, name="sockutil-check:kit")
+            thread.start()
+            thread.join()
+    finally:
+        threading.excepthook = previous
+    assert watch.thread_errors == [] and seen == [ZeroDivisionError]
+
+
+def test_watch_wake_ends_a_recv_that_waits_for_nothing():
+    with Server("echo", name="watch-wake", idle_timeout=30) as server, Watch(timeout=None) as watch:
+        def waits_for_close():
+            with socket.create_connection(server.address, timeout=30) as sock:
+                return sock.recv(10)
+
+        outcome = attempt(waits_for_close, deadline=0.3, on_hang=watch.wake)
+        assert outcome.hung
+        watch.close_all()

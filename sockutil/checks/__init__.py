@@ -3,107 +3,71 @@
 Why: a student who just wrote a client wants to know, in plain words, whether
 it works and, if not, what to look at. A check runs the student's function
 against a real server (and against input meant to break it), catches every
-exception, and prints one line per case: a tick or a cross with a hint. It
-never shows a traceback for the student's own mistake and never hangs: while
-a check runs, every new socket gets a default timeout.
+exception, and prints one line per case: a tick or a cross with a hint chosen
+by what went wrong. It never shows a traceback for the student's own mistake
+and never hangs: while a check runs, every new socket gets a default timeout.
 
-This package holds what every check shares (``Report``, ``default_timeout``);
-the checks of each notebook live in a module named after it, e.g.
-``sockutil.checks.start_here`` for ``00-start-here.ipynb``.
+What every check shares lives in ``harness`` (outcomes, hints by cause, the
+report, "write it first") and ``watch`` (the student's sockets and threads).
+The checks of each notebook live in a module named after it, e.g.
+``sockutil.checks.start_here`` for ``00-start-here.ipynb``; no such module
+imports another. Each check function returns its ``Report``, which shows
+nothing as a cell's value.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
-from typing import Callable, Iterator
+from .harness import (
+    FAIL,
+    PASS,
+    Hint,
+    Outcome,
+    Report,
+    Result,
+    always,
+    attempt,
+    describe_error,
+    hung,
+    is_unwritten,
+    pick_hint,
+    raised,
+    short,
+)
+from .watch import Watch, default_timeout
 
-from ..clients import DEFAULT_TIMEOUT
-from ..errors import describe_error
-
-__all__ = ["Report", "default_timeout", "describe_error", "unclosed_sockets", "PASS", "FAIL"]
-
-PASS = "✔"
-FAIL = "✘"
+__all__ = [
+    "FAIL", "PASS", "Hint", "Outcome", "Report", "Result", "Watch",
+    "always", "attempt", "default_timeout", "describe_error", "hung", "is_unwritten",
+    "pick_hint", "raised", "short",
+]
 
 
-@contextlib.contextmanager
-def default_timeout(seconds: float = DEFAULT_TIMEOUT) -> Iterator[None]:
-    """Give every socket created inside the block a timeout, so student code cannot hang."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
+# --- Legacy, kept only until every check module is on the harness (then deleted).
+import contextlib as _contextlib
+from typing import Callable as _Callable, Iterator as _Iterator
 
 
-@contextlib.contextmanager
-def unclosed_sockets() -> Iterator[list[str]]:
-    """Collect the sockets that code inside the block left for the garbage collector to close.
-
-    CPython closes a socket nobody refers to any more, so a function that
-    forgets ``close()`` seems to work; but it warns (``ResourceWarning:
-    unclosed <socket...>``), and in a long-running server such leaks pile up.
-    The list yielded fills with one line per socket left unclosed.
-    """
-    import gc
-    import warnings
-
+@_contextlib.contextmanager
+def unclosed_sockets() -> _Iterator[list[str]]:
+    """Legacy: the student's sockets left for the garbage collector (use ``Watch``)."""
     found: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
+    with Watch(timeout=None) as watch:
         try:
             yield found
         finally:
-            gc.collect()
-            found.extend(
-                str(w.message) for w in caught
-                if issubclass(w.category, ResourceWarning) and "socket" in str(w.message)
-            )
+            watch.count_collected()
+            found.extend(["unclosed socket"] * watch.collected)
 
 
+def _legacy_run(self: Report, what: str, call: _Callable[[], object], expected: object, hint: str = "") -> bool:
+    """Legacy ``Report.run`` (use ``attempt`` and ``Report.case``)."""
+    try:
+        got = call()
+    except Exception as error:  # noqa: BLE001
+        return self.check(False, f"{what}: raised {type(error).__name__}: {error}", hint)
+    if got == expected:
+        return self.check(True, what)
+    return self.check(False, f"{what}: got {short(got)}", hint)
 
-class Report:
-    """Collects the result of each case and prints it at once, one line each."""
 
-    def __init__(self, title: str) -> None:
-        self.title = title
-        self.results: list[tuple[bool, str, str]] = []
-
-    def check(self, ok: bool, what: str, hint: str = "") -> bool:
-        self.results.append((bool(ok), what, hint))
-        mark = PASS if ok else FAIL
-        line = f"{mark} {what}"
-        if not ok and hint:
-            line += f"\n    hint: {hint}"
-        print(line)
-        return bool(ok)
-
-    def run(self, what: str, call: Callable[[], object], expected: object, hint: str = "") -> bool:
-        """Call ``call()``; pass if it returns ``expected``; describe an exception in words."""
-        try:
-            got = call()
-        except Exception as error:  # noqa: BLE001 - the student's error, reported in words
-            return self.check(False, f"{what}: raised {type(error).__name__}: {error}", hint)
-        if got == expected:
-            return self.check(True, what)
-        shown = repr(got)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return self.check(False, f"{what}: got {shown}", hint)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.results) and all(ok for ok, _, _ in self.results)
-
-    def finish(self) -> None:
-        """Print the verdict (``passed`` tells it to code).
-
-        Returns nothing, so that a check cell shows only the printed lines.
-        """
-        failed = sum(1 for ok, _, _ in self.results if not ok)
-        if failed:
-            print(f"{self.title}: {failed} of {len(self.results)} checks failed. Keep going!")
-        else:
-            print(f"{self.title}: all {len(self.results)} checks passed.")
+Report.run = _legacy_run  # type: ignore[attr-defined]

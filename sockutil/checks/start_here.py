@@ -1,45 +1,195 @@
-"""Self-checks for notebook 00, Start here."""
+"""Self-checks for notebook 00, Start here: ``shout(port, text)``, a first client.
+
+Why these cases: a client that sends and takes one ``recv`` for the whole
+reply works on loopback for short texts, so the check makes the reply arrive
+in pieces. The server here (``_PieceServer``) reads the whole text first, then
+sends it back in capitals (ASCII letters only, as ``bytes.upper()`` does)
+in pieces cut where the case says, 20 ms apart, so that each cut reaches the
+client as a cut:
+
+* cut between characters of a text with 2- and 3-byte characters: a loop that
+  counts characters (``len(text)``) instead of bytes stops early;
+* cut *inside* characters: code that decodes each ``recv`` on its own meets
+  half a character;
+* 300 000 characters, far more than one ``recv`` returns.
+
+Hints are chosen by what happened: a reply cut short by a character count, a
+``UnicodeDecodeError``, a timeout from waiting for more than the server sends,
+a reply upper-cased locally instead of by the server.
+"""
 
 from __future__ import annotations
 
+import socket
+import threading
 from typing import Callable
 
-from ..servers import Server
-from . import Report, default_timeout, unclosed_sockets
+from ..servers import Connection, Server
+from . import Hint, Outcome, Report, Watch, always, attempt, raised
 
 __all__ = ["check_shout"]
 
+#: Seconds between the pieces of a reply: long enough that each piece arrives
+#: on its own, short enough that the whole check takes a fraction of a second.
+PIECE_PAUSE = 0.02
 
-def check_shout(shout: Callable[[int, str], str]) -> None:
+#: Seconds any one call of ``shout`` may take: loopback answers in milliseconds.
+#: A call still running then waits for something the server will not send
+#: (more bytes, or the end of the stream): its sockets are shut down to end it.
+TIMEOUT = 2.0
+
+#: The server's idle timeout: far longer than any call may take, so that a
+#: client waiting for the server to close is caught waiting, not rescued.
+SERVER_IDLE = 30.0
+
+MIXED = "Grüße, Zoë! € 5 ✓"  # 1-, 2- and 3-byte UTF-8 characters
+
+
+def _between_characters(text: str) -> list[int]:
+    """Cut offsets (in bytes) after the 1st, 3rd, 5th... character: never inside one."""
+    offsets, position = [], 0
+    for index, char in enumerate(text):
+        position += len(char.encode())
+        if index % 2 == 0:
+            offsets.append(position)
+    return offsets
+
+
+def _inside_characters(text: str) -> list[int]:
+    """Cut offsets (in bytes) one byte into every multi-byte character."""
+    offsets, position = [], 0
+    for char in text:
+        size = len(char.encode())
+        if size > 1:
+            offsets.append(position + 1)
+        position += size
+    return offsets
+
+
+class _PieceServer:
+    """Reads the whole expected text, then answers in capitals, in pieces cut at ``cuts``."""
+
+    def __init__(self) -> None:
+        self.expected = 0
+        self.cuts: list[int] = []
+        self._lock = threading.Lock()
+
+    def plan(self, text: str, cuts: list[int]) -> None:
+        with self._lock:
+            self.expected, self.cuts = len(text.encode()), cuts
+
+    def __call__(self, conn: Connection) -> None:
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
+        with self._lock:
+            expected, cuts = self.expected, list(self.cuts)
+        data = b""
+        while len(data) < expected:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        reply = data.upper()
+        starts = [0, *[c for c in cuts if 0 < c < len(reply)], len(reply)]
+        for start, end in zip(starts, starts[1:]):
+            if start and not conn.sleep(PIECE_PAUSE):
+                return  # the server is stopping
+            conn.sendall(reply[start:end])
+        # Then wait for the client to close (or the idle timeout), as the upper server does.
+        while conn.recv(65536):
+            pass
+
+
+def _received(outcome: Outcome) -> int | None:
+    """How many bytes of reply the student's code decoded, where that can be told."""
+    if isinstance(outcome.error, UnicodeDecodeError):
+        return len(outcome.error.object)
+    if isinstance(outcome.value, str):
+        # A replacement character stands for at least one undecodable byte.
+        return len(outcome.value.replace("\ufffd", "").encode()) + outcome.value.count("\ufffd")
+    return None
+
+
+def _hints(text: str) -> list[Hint]:
+    nbytes, nchars = len(text.encode()), len(text)
+
+    def counted_characters(outcome: Outcome) -> bool:
+        """It stopped after as many bytes as the text has characters: it counted characters."""
+        got = _received(outcome)
+        return got is not None and nchars < nbytes and nchars <= got < nbytes
+
+    def decoded_pieces(outcome: Outcome) -> bool:
+        """It decoded something shorter than the reply, or got replacement characters."""
+        if isinstance(outcome.error, UnicodeDecodeError):
+            return True
+        return isinstance(outcome.value, str) and "\ufffd" in outcome.value
+
+    def uppercased_locally(outcome: Outcome) -> bool:
+        return outcome.value == text.upper() != text.encode().upper().decode()
+
+    return [
+        Hint(counted_characters,
+             f"this text has {nchars} characters but {nbytes} bytes: count bytes, not characters "
+             f"(loop until you have len(text.encode('utf-8')) bytes)"),
+        Hint(decoded_pieces,
+             "a character of 2 or 3 bytes can be cut between two recv()s: collect all the bytes "
+             "first, then decode the whole reply once"),
+        Hint(raised(UnicodeEncodeError), "encode the text as UTF-8: text.encode('utf-8')"),
+        Hint(uppercased_locally,
+             "return what the server sent back: it capitalizes ASCII letters only "
+             "(bytes.upper()), so 'ü' stays 'ü'"),
+        Hint(lambda outcome: outcome.hung or outcome.raised(TimeoutError),
+             "the server keeps the connection open after its reply: stop receiving once you have "
+             "as many bytes as you sent, instead of waiting for more or for b''"),
+        Hint(lambda outcome: isinstance(outcome.value, (bytes, bytearray)),
+             "return a str: decode the reply with .decode('utf-8')"),
+        Hint(lambda outcome: (_received(outcome) or nbytes) < nbytes,
+             "recv() may return fewer bytes than you asked for; keep calling it until you "
+             "have as many bytes as you sent"),
+        Hint(always, "send text.encode('utf-8') with sendall, receive until you have that many "
+                     "bytes, and return them decoded"),
+    ]
+
+
+def check_shout(shout: Callable[[int, str], str]) -> Report:
     """Check ``shout(port, text) -> str`` from notebook 00 against a real upper-case server."""
     report = Report("shout")
+    if report.unwritten(shout):
+        return report
     long_text = "abc" * 100_000  # 300 000 bytes: far more than one recv() returns
-    hint_loop = (
-        "recv() may return fewer bytes than you asked for; "
-        "keep calling it until you have as many bytes as you sent"
-    )
-    with default_timeout(), unclosed_sockets() as leaked, Server("upper", name="check-shout") as server:
-        report.run("shout(port, 'hello') == 'HELLO'", lambda: shout(server.port, "hello"), "HELLO")
-        report.run(
-            "shout(port, 'Sockets 101') == 'SOCKETS 101'",
-            lambda: shout(server.port, "Sockets 101"),
-            "SOCKETS 101",
-        )
-        report.run(
-            "a 300 000-character text comes back whole",
-            lambda: shout(server.port, long_text),
-            long_text.upper(),
-            hint_loop,
-        )
+    pieces = _PieceServer()
+    cases = [
+        ("shout(port, 'hello') == 'HELLO'", "hello", []),
+        ("shout(port, 'Sockets 101') == 'SOCKETS 101'", "Sockets 101", []),
+        (f"a reply in pieces, cut between characters: shout(port, {MIXED!r})",
+         MIXED, _between_characters(MIXED)),
+        (f"a reply in pieces, cut inside characters: shout(port, {MIXED!r})",
+         MIXED, _inside_characters(MIXED)),
+        ("a 300 000-character text comes back whole", long_text, [65536, 131072]),
+    ]
+    with Watch(TIMEOUT) as watch, Server(pieces, name="check-shout", idle_timeout=SERVER_IDLE) as server:
+        stuck = False
+        for what, text, cuts in cases:
+            if stuck:  # one wait teaches what the next would: do not make the student wait again
+                report.skip(what)
+                continue
+            pieces.plan(text, cuts)
+            outcome = attempt(shout, server.port, text, deadline=TIMEOUT, on_hang=watch.wake)
+            expected = text.encode().upper().decode()
+            report.case(what, outcome, expected, _hints(text), function="shout")
+            stuck = outcome.hung or report.stopped
         try:
-            server.wait_idle(timeout=2.0)
+            server.wait_idle(timeout=1.0)
             still_open = False
         except TimeoutError:
             still_open = True
-    report.check(
-        not still_open and not leaked,
-        "every connection was closed by your code",
-        "close the socket when you are done (a `with` block does it for you); "
-        "a socket left for Python's garbage collector to close counts as not closed",
-    )
-    report.finish()
+        left = watch.left_open()
+        watch.close_all()
+        collected = watch.count_collected()
+    if any(result.ok for result in report.results):  # no tick for code that did nothing
+        report.check(
+            not still_open and not left and not collected,
+            "every connection was closed by your code",
+            "close the socket when you are done (a `with` block does it for you); "
+            "a socket left for Python's garbage collector to close counts as not closed",
+        )
+    return report.finish()

@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.start_here:check_shout"
+FUNCTIONS = ("shout",)
