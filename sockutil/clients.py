@@ -211,10 +211,14 @@ def request(
     server that no more is coming, so an echo server finishes too.
 
     A server that answers and closes without reading what we sent makes its
-    kernel reset the connection; then ``PeerResetError`` is raised with the
-    answer in ``.partial``, whether the reset met our send or our ``recv``.
-    If sending times out (the server reads nothing and stays open),
-    ``ReceiveTimeoutError`` keeps whatever the server had said in ``.partial``.
+    kernel reset the connection (RST). Then ``PeerResetError`` is raised with
+    the answer in ``.partial``, whether the reset met our send or our
+    ``recv``. (Timing decides whether there is a reset to see: a server that
+    closed before our bytes reached it closed in order, with FIN, and its
+    kernel resets only our late bytes; a ``recv`` that comes first sees the
+    answer and its end, and the answer is returned.) If sending times out
+    (the server reads nothing and stays open), ``ReceiveTimeoutError`` keeps
+    whatever the server had said in ``.partial``.
     """
     with connect(port, host, timeout) as sock:
         try:
