@@ -80,6 +80,8 @@ def _bounded(sock: socket.socket) -> Iterator[None]:
     Why: ``socket.socket()`` blocks for ever by default, and a helper called
     on such a socket would hang the notebook if the peer never answers or
     never closes. A socket that has a timeout (or is non-blocking) keeps it.
+    The timeout belongs to the socket, so while the helper runs, another
+    thread using the same socket is bounded by it too.
     """
     if sock.gettimeout() is not None:
         yield
