@@ -19,6 +19,8 @@ __all__ = [
     "PortInUseError",
     "NameResolutionError",
     "PeerClosedError",
+    "PeerResetError",
+    "ReceiveLimitError",
     "FramingError",
     "MessageTooLargeError",
     "MalformedFrameError",
@@ -70,6 +72,42 @@ class PeerClosedError(SockutilError, ConnectionError):
         super().__init__(
             f"the peer closed the connection after {len(partial)} of {expected} "
             f"expected bytes (the bytes that arrived are in .partial)"
+        )
+
+
+class PeerResetError(SockutilError, ConnectionResetError):
+    """The peer reset the connection (its kernel sent RST); ``partial`` holds what arrived first.
+
+    A peer that closes with bytes it never read, or with ``SO_LINGER`` set to
+    0, makes its kernel send RST instead of FIN. What it had sent before still
+    reaches our receive buffer, and Linux lets us read those bytes before it
+    reports the reset (other systems may discard them), so the helpers collect
+    them into ``partial`` instead of dropping them with a bare
+    ``ConnectionResetError``. It is still a ``ConnectionResetError``, so
+    ``except ConnectionResetError`` catches it; the OS's error is ``__cause__``.
+    """
+
+    def __init__(self, partial: bytes) -> None:
+        self.partial = partial
+        super().__init__(
+            f"the peer reset the connection after {len(partial)} bytes had arrived "
+            f"(they are in .partial)"
+        )
+
+
+class ReceiveLimitError(SockutilError, ValueError):
+    """More bytes arrived than the caller allowed (``max_bytes``); ``partial`` holds them.
+
+    The limit protects the notebook from a peer that never stops sending; the
+    bytes that did arrive are kept all the same.
+    """
+
+    def __init__(self, max_bytes: int, partial: bytes) -> None:
+        self.max_bytes = max_bytes
+        self.partial = partial
+        super().__init__(
+            f"more than {max_bytes} bytes arrived before the peer closed (they are in "
+            f".partial); raise max_bytes if that is expected"
         )
 
 

@@ -28,11 +28,20 @@ Because the decoders never touch a socket, they can be tested by feeding one
 byte at a time or random splits, and reused in threads, selectors or asyncio.
 
 Limits protect the receiver: a length prefix larger than ``max_size`` raises
-*before* any of the body is buffered, and a line decoder raises as soon as its
-buffer passes ``max_size`` with no delimiter. Errors are sticky: once a stream
-is found malformed, the decoder refuses further input, because nothing after
-the bad spot can be trusted to line up. Messages decoded before the bad spot
-are never lost: ``feed`` attaches them to the exception as ``.messages``.
+*before* any of the body is buffered (and a declared size is never allocated:
+the body is buffered only as it arrives), and a line decoder raises as soon as
+the bytes it holds can no longer become a line of at most ``max_size`` bytes.
+So after every ``feed`` that returns, a decoder holds less than ``max_size``
+plus its framing (the 4-byte header, or the delimiter), however the stream is
+split. A multi-byte delimiter may straddle the limit: with ``max_size=5`` and
+``b"\\r\\n"``, ``b"hello\\r"`` waits for its ``b"\\n"``, just as
+``b"hello\\r\\n"`` in one piece gives ``b"hello"``. The encoders refuse what
+their decoder would refuse, so the two agree.
+
+Errors are sticky: once a stream is found malformed, the decoder refuses
+further input, because nothing after the bad spot can be trusted to line up.
+Messages decoded before the bad spot are never lost: ``feed`` attaches them
+to the exception as ``.messages``.
 """
 
 from __future__ import annotations
@@ -63,20 +72,33 @@ DEFAULT_MAX_SIZE = 1 << 20
 LENGTH_HEADER = struct.Struct("!I")
 
 
-def encode_line(message: bytes, delimiter: bytes = b"\n") -> bytes:
+def encode_line(
+    message: bytes, delimiter: bytes = b"\n", max_size: int = DEFAULT_MAX_SIZE
+) -> bytes:
     """Return ``message`` followed by ``delimiter``.
 
-    Raises ``MalformedFrameError`` if the message contains the delimiter: the
-    receiver would otherwise see two messages where one was sent.
+    Raises ``MalformedFrameError`` if the receiver would find the delimiter
+    before the end of the message: where the message contains it, and also
+    where a delimiter that overlaps itself would form across the message's
+    end (``b"x\\n"`` with ``b"\\n\\n"`` reads as ``b"x"`` then a stray
+    ``b"\\n"``). The receiver would otherwise see other messages than the
+    one sent. Raises ``MessageTooLargeError`` for a message over
+    ``max_size``, which a ``LineDecoder`` with the same limit would refuse.
     """
     if not delimiter:
         raise ValueError("the delimiter must not be empty")
-    if delimiter in message:
+    line = bytes(message) + delimiter
+    if line.find(delimiter) != len(message):
         raise MalformedFrameError(
-            f"a line message must not contain its delimiter {delimiter!r}; "
-            f"use length-prefixed framing for arbitrary bytes"
+            f"a line message must not contain its delimiter {delimiter!r} (nor end with the "
+            f"start of it, where the delimiter overlaps itself); use length-prefixed "
+            f"framing for arbitrary bytes"
         )
-    return bytes(message) + delimiter
+    if len(message) > max_size:
+        raise MessageTooLargeError(
+            f"line of {len(message)} bytes is over the maximum of {max_size} bytes"
+        )
+    return line
 
 
 def encode_length_prefixed(message: bytes, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
@@ -156,7 +178,8 @@ class LineDecoder(_Decoder):
     """Cut a stream into messages that each end with ``delimiter`` (default ``b"\\n"``).
 
     The delimiter is removed from each message. ``max_size`` bounds one line,
-    delimiter excluded.
+    delimiter excluded: ``MessageTooLargeError`` comes as soon as no line of
+    ``max_size`` bytes can come of the bytes held, whatever the split.
     """
 
     def __init__(self, max_size: int = DEFAULT_MAX_SIZE, delimiter: bytes = b"\n") -> None:
@@ -171,7 +194,7 @@ class LineDecoder(_Decoder):
         end = self._buffer.find(self.delimiter, start)
         if end < 0:
             self._searched = len(self._buffer)
-            if len(self._buffer) > self.max_size:
+            if not self._line_can_still_fit():
                 raise MessageTooLargeError(
                     f"no {self.delimiter!r} within {self.max_size} bytes: the line is "
                     f"over the maximum of {self.max_size} bytes"
@@ -185,6 +208,23 @@ class LineDecoder(_Decoder):
         del self._buffer[: end + len(self.delimiter)]
         self._searched = 0
         return message
+
+    def _line_can_still_fit(self) -> bool:
+        """Could more bytes still end the buffered line within ``max_size``?
+
+        Called when the buffer holds no whole delimiter. A line of at most
+        ``max_size`` bytes needs its delimiter to start at an index up to
+        ``max_size``; past the buffer's end that is still possible only if the
+        buffer ends with the delimiter's first bytes, starting there. Why not
+        simply compare the length with ``max_size``: ``b"hello\\r"`` would then
+        fail with ``max_size=5`` and ``b"\\r\\n"`` when it arrives in two
+        pieces, yet pass when ``b"hello\\r\\n"`` arrives in one.
+        """
+        buffer, delimiter = self._buffer, self.delimiter
+        if len(buffer) <= self.max_size:
+            return True
+        first = max(len(buffer) - len(delimiter) + 1, 0)
+        return any(delimiter.startswith(buffer[i:]) for i in range(first, self.max_size + 1))
 
 
 class LengthPrefixDecoder(_Decoder):

@@ -14,6 +14,7 @@ from sockutil.errors import (
     MessageTooLargeError,
 )
 from sockutil.framing import (
+    LENGTH_HEADER,
     LengthPrefixDecoder,
     LineDecoder,
     encode_length_prefixed,
@@ -146,3 +147,90 @@ class TestLengthPrefixDecoder:
         assert decoder.next_message() == b"one"
         assert decoder.next_message() == b"two"
         assert decoder.next_message() is None
+
+
+# --- Every limit on both sides, for both framings: exactly max passes, max + 1 fails ---------
+
+DELIMITERS = [b"\n", b"\r\n", b"\r\n\r\n"]
+
+
+def every_split_in_two(stream: bytes) -> list[list[bytes]]:
+    return [[stream[:cut], stream[cut:]] for cut in range(len(stream) + 1)]
+
+
+def decode(decoder, chunks: list[bytes]) -> tuple[list[bytes], FramingError | None]:
+    """Feed every chunk, then end the stream: every message decoded, and the error if any."""
+    decoded: list[bytes] = []
+    for chunk in chunks:
+        try:
+            decoded += decoder.feed(chunk)
+        except FramingError as error:
+            return decoded + error.messages, error
+    try:
+        decoder.end_of_stream()
+    except FramingError as error:
+        return decoded, error
+    return decoded, None
+
+
+@pytest.mark.parametrize("max_size", [1, 5, 64])
+@pytest.mark.parametrize("delimiter", DELIMITERS, ids=["LF", "CRLF", "blank-line"])
+class TestLineLimits:
+    def test_a_line_of_exactly_max_size_passes_however_it_is_split(self, delimiter, max_size):
+        line = b"x" * max_size
+        encoded = encode_line(line, delimiter, max_size=max_size)
+        for chunks in every_split_in_two(encoded):
+            assert LineDecoder(max_size, delimiter).feed_all(chunks) == [line], chunks
+
+    def test_a_line_of_max_size_plus_one_fails_however_it_is_split(self, delimiter, max_size):
+        stream = b"o" + delimiter + b"x" * (max_size + 1) + delimiter
+        for chunks in every_split_in_two(stream):
+            decoded, error = decode(LineDecoder(max_size, delimiter), chunks)
+            assert isinstance(error, MessageTooLargeError), chunks
+            assert decoded == [b"o"], chunks  # the line before it is not lost
+
+    def test_the_encoder_agrees(self, delimiter, max_size):
+        assert encode_line(b"x" * max_size, delimiter, max_size=max_size) == b"x" * max_size + delimiter
+        with pytest.raises(MessageTooLargeError, match=f"maximum of {max_size} bytes"):
+            encode_line(b"x" * (max_size + 1), delimiter, max_size=max_size)
+
+    def test_a_partial_delimiter_after_max_size_bytes_still_waits(self, delimiter, max_size):
+        # The issue's example: max_size=5, b"hello\r" must wait for its b"\n".
+        decoder = LineDecoder(max_size, delimiter)
+        assert decoder.feed(b"y" * max_size + delimiter[:-1]) == []
+        assert decoder.feed(delimiter[-1:]) == [b"y" * max_size]
+
+    def test_raises_as_soon_as_no_line_of_max_size_can_come(self, delimiter, max_size):
+        decoder = LineDecoder(max_size, delimiter)
+        assert decoder.feed(b"y" * max_size) == []  # a delimiter may still follow
+        with pytest.raises(MessageTooLargeError, match=f"maximum of {max_size} bytes"):
+            decoder.feed(b"y")  # now it cannot: the line is already too long
+
+
+def test_the_issues_example_does_not_depend_on_the_split():
+    whole = LineDecoder(max_size=5, delimiter=b"\r\n").feed(b"hello\r\n")
+    decoder = LineDecoder(max_size=5, delimiter=b"\r\n")
+    assert decoder.feed(b"hello\r") + decoder.feed(b"\n") == whole == [b"hello"]
+
+
+@pytest.mark.parametrize("max_size", [1, 5, 64])
+class TestLengthPrefixLimits:
+    def test_a_message_of_exactly_max_size_passes_however_it_is_split(self, max_size):
+        message = b"m" * max_size
+        encoded = encode_length_prefixed(message, max_size=max_size)
+        for chunks in every_split_in_two(encoded):
+            assert LengthPrefixDecoder(max_size).feed_all(chunks) == [message], chunks
+
+    def test_a_declared_length_of_max_size_plus_one_fails_at_the_header(self, max_size):
+        header = LENGTH_HEADER.pack(max_size + 1)
+        for chunks in every_split_in_two(encode_length_prefixed(b"a") + header):
+            decoded, error = decode(LengthPrefixDecoder(max_size), chunks)
+            assert isinstance(error, MessageTooLargeError), chunks
+            assert f"declared length {max_size + 1} " in str(error)
+            assert decoded == [b"a"], chunks  # the message before it is not lost
+
+    def test_the_encoder_agrees(self, max_size):
+        encoded = encode_length_prefixed(b"m" * max_size, max_size=max_size)
+        assert LengthPrefixDecoder(max_size).feed(encoded) == [b"m" * max_size]
+        with pytest.raises(MessageTooLargeError, match=f"maximum of {max_size} bytes"):
+            encode_length_prefixed(b"m" * (max_size + 1), max_size=max_size)
