@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import html
+import re
 import socket
+import sys
 import threading
 import time
 
 import pytest
 
 from sockutil import concurrency
-from sockutil.servers import running_servers
+from sockutil import events as ev
+from sockutil.clients import connect, recv_until_closed, request
+from sockutil.handlers import HELLO_MESSAGE
+from sockutil.servers import Server, running_servers
 from sockutil.widgets import ClientConsole, ManyClients, ServerPanel, StreamLab, close_all_panels
+
+
+def plain(text):
+    """An HTML value as the text a reader sees."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def wait_until(predicate, timeout=5.0):
@@ -138,3 +149,255 @@ def test_race_counts_every_client():
     for model in concurrency.MODELS.values():
         times = concurrency.race(model, 3, 0.01)
         assert len(times) == 3 and all(t < 5 for t in times)
+
+
+# --------------------------------------------------------------------------- races, proven with hooks
+
+
+def in_thread(action):
+    """Run ``action`` in a thread (as a second cell run would); return an Event set when it returns."""
+    done = threading.Event()
+
+    def target():
+        try:
+            action()
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="test-rerun", daemon=True).start()
+    return done
+
+
+def thread_named(name):
+    return next(t for t in threading.enumerate() if t.name == name)
+
+
+def test_close_during_a_pending_connect_is_not_lost(monkeypatch):
+    module = sys.modules[ClientConsole.__module__]
+    real_connect = module.connect
+    connecting, release = threading.Event(), threading.Event()
+
+    def held_connect(port, host, timeout):
+        connecting.set()
+        release.wait(10)  # hook: connect() is still pending until the test says so
+        return real_connect(port, host, timeout)
+
+    monkeypatch.setattr(module, "connect", held_connect)
+    with Server("echo", name="t-pending") as server:
+        console = ClientConsole(port=server.port, name="t-pending-console")
+        console.connect()
+        assert connecting.wait(5)
+        reader = thread_named("sockutil-console:t-pending-console")
+        console.close_connection()  # Close, clicked while connect() is pending
+        release.set()
+        reader.join(5)
+        assert not reader.is_alive(), "the close was lost: the read loop runs on"
+        assert console.status.value == "not connected" and not console.connect_button.disabled
+        assert console.sock is None and console.describe() == "not connected"
+        # the connection that opened late was closed at once, and the server saw it go
+        assert server.log.wait_for(lambda events: any(e.kind == ev.PEER_CLOSED for e in events), 5)
+
+
+def test_a_new_connect_abandons_a_pending_one(monkeypatch):
+    module = sys.modules[ClientConsole.__module__]
+    real_connect = module.connect
+    first, release = threading.Event(), threading.Event()
+
+    def first_one_held(port, host, timeout):
+        if not first.is_set():
+            first.set()
+            release.wait(10)
+        return real_connect(port, host, timeout)
+
+    monkeypatch.setattr(module, "connect", first_one_held)
+    with Server("echo", name="t-twice") as server:
+        console = ClientConsole(port=server.port, name="t-twice-console")
+        console.connect()
+        assert first.wait(5)
+        stale = thread_named("sockutil-console:t-twice-console")
+        console.connect()  # a second click: the first attempt is abandoned
+        assert wait_until(lambda: console.sock is not None)
+        current = console.sock
+        release.set()
+        stale.join(5)
+        assert not stale.is_alive() and console.sock is current
+        console.send()
+        assert wait_until(lambda: "recv → 6 bytes" in console.log_view.value)
+        assert server.log.wait_for(lambda events: any(e.kind == ev.PEER_CLOSED for e in events), 5)
+
+
+def test_rerunning_a_stream_lab_cell_does_not_wait_for_its_run(monkeypatch):
+    module = sys.modules[StreamLab.__module__]
+    real_chunky = module.make_chunky
+    sending = threading.Event()
+
+    def watched_chunky(*args):
+        handler = real_chunky(*args)
+
+        def chunky(conn):
+            sending.set()  # hook: the run is under way
+            handler(conn)
+
+        return chunky
+
+    monkeypatch.setattr(module, "make_chunky", watched_chunky)
+    lab = StreamLab(message="x" * 400, name="t-lab-rerun")
+    lab.chunk.value, lab.pause.value = 1, 200  # 400 pieces, 0.2 s apart: 80 s if left alone
+    lab.run()
+    assert sending.wait(5)
+    old_run = lab._thread
+    rerun = in_thread(lambda: StreamLab(name="t-lab-rerun"))
+    assert rerun.wait(10), "re-running the cell waited for the old run"
+    old_run.join(5)
+    assert not old_run.is_alive() and not running_servers("t-lab-rerun")
+    assert lab.result.value == "stopped before the end: press Run" and not lab.run_button.disabled
+
+
+def test_rerunning_a_many_clients_cell_does_not_wait_for_its_race(monkeypatch):
+    racing, stopped = threading.Event(), threading.Event()
+
+    def held_race(model, clients, work, timeout=30.0):
+        port, stop = model(work)
+        racing.set()
+        try:
+            stopped.wait(30)  # hook: the race lasts until its server is stopped
+        finally:
+            stop()
+        return [timeout] * clients
+
+    def model(work):
+        return 0, stopped.set
+
+    monkeypatch.setattr(concurrency, "race", held_race)
+    try:
+        panel = ManyClients({"held": model}, name="t-many-rerun")
+        panel.run()
+        assert racing.wait(5)
+        old_run = panel._thread
+        rerun = in_thread(lambda: ManyClients({"held": model}, name="t-many-rerun"))
+        assert rerun.wait(10), "re-running the cell waited for the old race"
+        assert stopped.is_set()
+        old_run.join(5)
+        assert not old_run.is_alive()
+    finally:
+        stopped.set()
+
+
+class ToldLock:
+    """A lock that sets ``told`` when a thread has to wait for it (a hook for the test below)."""
+
+    def __init__(self, told):
+        self._lock = threading.Lock()
+        self._told = told
+
+    def __enter__(self):
+        if not self._lock.acquire(blocking=False):
+            self._told.set()
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._lock.release()
+
+
+def test_server_panel_counters_never_go_back():
+    # Two server threads record events at once. The one that counted first must not write its
+    # older totals over the newer ones: the panel would show 1 connection after 2.
+    panel = ServerPanel("echo", name="t-order")
+    went_on = threading.Event()
+    panel._lock = ToldLock(went_on)
+    first_text = panel._counter_text
+    calls = []
+
+    def held_counter_text(*totals):
+        calls.append(totals)
+        if len(calls) == 1:
+            # hook: the first thread pauses here until the second has counted too
+            # (old code), or is waiting for the first to finish (fixed code)
+            went_on.wait(10)
+        return first_text(*totals)
+
+    panel._counter_text = held_counter_text
+    opened = [ev.Event(seq=n, kind=ev.OPENED, conn=f"c{n}") for n in (1, 2)]
+    first = threading.Thread(target=panel._on_event, args=(opened[0],))
+    first.start()
+    assert wait_until(lambda: calls)
+    panel._on_event(opened[1])
+    went_on.set()
+    first.join(5)
+    assert "connections: <b>2</b>" in panel.counters.value
+    assert panel.log_view.value.index("#1 c1 opened") < panel.log_view.value.index("#2 c2 opened")
+
+
+def test_server_panel_counts_connections_and_bytes():
+    panel = ServerPanel("echo", name="t-counters")
+    panel.start()
+    messages = [b"one\n", b"two, a little longer\n", bytes(range(256)) * 40]
+    for data in messages:
+        assert request(panel.port, data) == data
+    panel.server.wait_idle()
+    total = sum(len(data) for data in messages)
+    assert panel.counters.value == panel._counter_text(3, total, total)
+    assert f"bytes in: <b>{total}</b>" in panel.counters.value  # 10265: more than one recv each
+    panel.stop()
+    panel.handler_choice.value = "hello"
+    panel.start()
+    assert panel.counters.value == panel._counter_text(0, 0, 0)  # a new server counts from zero
+    with connect(panel.port) as sock:
+        assert recv_until_closed(sock) == HELLO_MESSAGE
+    panel.server.wait_idle()
+    assert panel.counters.value == panel._counter_text(1, 0, len(HELLO_MESSAGE))
+    panel.stop()
+
+
+def test_many_clients_shows_a_failed_client_as_failed():
+    def race(model, clients, work):
+        return [0.25, None, ConnectionResetError(104, "Connection reset by peer")][:clients]
+
+    panel = ManyClients({"flaky": concurrency.thread_per_client}, name="t-many-failed", race=race)
+    panel.clients.value = 3
+    panel.run(wait=True)
+    text = panel.result.value
+    assert plain(text) == "flaky: last client done after 0.25 s; 2 of 3 clients failed " \
+        "(no answer, ConnectionResetError)"
+    assert panel.last_times == {"flaky": [0.25]}
+    assert panel.image.value.tobytes().startswith(b"\x89PNG")
+
+
+def test_many_clients_with_every_client_failed_draws_nothing():
+    panel = ManyClients({"down": concurrency.thread_per_client}, name="t-many-down",
+                        race=lambda model, clients, work: [None] * clients)
+    panel.clients.value = 2
+    panel.run(wait=True)
+    assert plain(panel.result.value) == "down: all 2 clients failed (no answer)"
+    assert panel.last_times == {} and panel.image.layout.display == "none"
+
+
+def test_rerunning_during_a_real_race_stops_its_server_and_clients():
+    serving = threading.Event()
+
+    def iterative(work):
+        started = concurrency.iterative(work)
+        serving.set()  # hook: the race's server is up
+        return started
+
+    panel = ManyClients({"iterative": iterative}, name="t-many-real")
+    panel.clients.value, panel.work.value = 20, 500  # one at a time: 10 s if left alone
+    panel.run()
+    assert serving.wait(5)
+    old_run = panel._thread
+    rerun = in_thread(lambda: ManyClients({"iterative": iterative}, name="t-many-real"))
+    assert rerun.wait(10), "re-running the cell waited for the old race"
+    old_run.join(5)
+    assert not old_run.is_alive()
+    assert not [t for t in threading.enumerate() if t.name.startswith("sockutil-model:")]
+
+
+def test_a_host_name_that_cannot_be_encoded_is_shown_in_words(monkeypatch):
+    escaped = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    console = ClientConsole(host="a" * 64, port=9, name="t-bad-host")  # a label over 63 bytes
+    console.connect()
+    console._reader.join(5)
+    assert not escaped, "an exception escaped the console's thread (a traceback on stderr)"
+    assert "could not connect" in console.status.value and not console.connect_button.disabled

@@ -1,0 +1,127 @@
+"""The server panel: choose a handler and a port, Start and Stop, and watch the server live.
+
+The panel listens to its server's event log. Events are recorded on the
+server's threads, one per connection, so two may arrive at once: the running
+totals and the widgets that show them are updated under one lock, in one
+step, so the counters never go back to an older total.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+import ipywidgets as w
+
+from .. import events as ev
+from ..errors import SockutilError
+from ..handlers import HANDLERS
+from ..servers import Server
+from .base import LiveLog, Panel, error_html
+
+__all__ = ["ServerPanel"]
+
+
+class ServerPanel(Panel):
+    """Choose a handler and a port, Start and Stop, and watch the server live.
+
+    The status line shows the address; counters show connections and bytes in
+    and out; the log shows the last events. The server runs under the panel's
+    name, so it also replaces a server of that name started elsewhere.
+    """
+
+    kind = "ServerPanel"
+
+    def __init__(self, handler: str = "echo", port: int = 0, name: str = "server-panel") -> None:
+        self.server: Server | None = None
+        self._actions = threading.RLock()  # one Start or Stop at a time, from any thread
+        self._lock = threading.Lock()  # the totals and the widgets showing them
+        self._totals = [0, 0, 0]  # connections, bytes in, bytes out of the current server
+        self._live_log = LiveLog()
+        self.log_view = self._live_log.view
+        self.handler_choice = w.Dropdown(options=sorted(HANDLERS), value=handler, description="handler")
+        self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port (0 = any)",
+                                            style={"description_width": "initial"})
+        self.start_button = w.Button(description="Start", button_style="success", icon="play")
+        self.stop_button = w.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
+        self.status = w.HTML(value="stopped")
+        self.counters = w.HTML(value=self._counter_text(0, 0, 0))
+        self.start_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
+        super().__init__(name, [
+            w.HTML(f"<b>Server panel</b> <code>{html.escape(name)}</code>"),
+            w.HBox([self.handler_choice, self.port_choice]),
+            w.HBox([self.start_button, self.stop_button]),
+            self.status,
+            self.counters,
+            self.log_view,
+        ])
+        self.add_class("sockutil-server-panel")
+
+    # -- actions (buttons call these; so can code and tests)
+    def start(self) -> None:
+        """Start a server with the chosen handler and port (stopping a previous one)."""
+        with self._actions:
+            self.stop()
+            with self._lock:
+                self._totals = [0, 0, 0]
+                self.counters.value = self._counter_text(0, 0, 0)
+            handler, port = self.handler_choice.value, int(self.port_choice.value)
+            server = Server(handler, port=port, name=self.panel_name)
+            server.log.add_listener(self._on_event)
+            try:
+                server.start()
+            except (OSError, SockutilError) as error:
+                server.log.remove_listener(self._on_event)
+                self.status.value = error_html(f"could not start: {error}")
+                return
+            self.server = server
+            host, real_port = server.address
+            self.status.value = (f"<span style='color:#080'>listening on <code>{host}:{real_port}</code></span>"
+                                 f" ({html.escape(handler)})")
+            self.start_button.disabled, self.stop_button.disabled = True, False
+            self.handler_choice.disabled = self.port_choice.disabled = True
+
+    def stop(self) -> None:
+        """Stop the server, if one is running."""
+        with self._actions:
+            server, self.server = self.server, None
+            if server is not None:
+                server.stop()
+                server.log.remove_listener(self._on_event)
+                self.status.value = "stopped"
+            self.start_button.disabled, self.stop_button.disabled = False, True
+            self.handler_choice.disabled = self.port_choice.disabled = False
+
+    @property
+    def port(self) -> int | None:
+        """The running server's port, or None."""
+        server = self.server
+        return server.port if server is not None and server.running else None
+
+    def describe(self) -> str:
+        state = "running" if self.port is not None else "stopped"
+        return f"{self.handler_choice.value} server, {state}"
+
+    def _stop_everything(self) -> None:
+        self.stop()
+
+    # -- live updates, called on the server's threads
+    @staticmethod
+    def _counter_text(connections: int, bytes_in: int, bytes_out: int) -> str:
+        return f"connections: <b>{connections}</b> · bytes in: <b>{bytes_in}</b> · bytes out: <b>{bytes_out}</b>"
+
+    def _on_event(self, event: ev.Event) -> None:
+        with self._lock:
+            self._live_log.add(str(event))
+            # Running totals, one event at a time: re-summing the whole log on
+            # every recv would grow with the log on the server's hot path.
+            if event.kind == ev.OPENED:
+                self._totals[0] += 1
+            elif event.kind == ev.RECEIVED:
+                self._totals[1] += event.nbytes
+            elif event.kind == ev.SENT:
+                self._totals[2] += event.nbytes
+            else:
+                return
+            self.counters.value = self._counter_text(*self._totals)
