@@ -212,7 +212,8 @@ def check_ask(ask: Callable[[int, str], str]) -> Report:
                             on_hang=watch.wake)
             question, outcome = together[0], outer
             if outer.ok:
-                wrong = [(q, o) for q, o in zip(together, outer.value) if not (o.ok and o.value == calculate(q))]
+                wrong = [(q, o) for q, o in zip(together, outer.value)
+                         if not (o.ok and o.value == calculate(q))]
                 question, outcome = wrong[0] if wrong else (together[0], outer.value[0])
                 outcome.note = f"ask(port, {question!r})"
             expected = calculate(question)

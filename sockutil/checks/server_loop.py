@@ -37,7 +37,6 @@ __all__ = ["check_serve_n"]
 #: client is local and quick, so a wait this long waits for nothing.
 TIMEOUT = 2.0
 
-
 #: The clients the serve_n check plays: what each sends, in which pieces.
 CLIENT_PLANS: list[tuple[str, list[bytes]]] = [
     ("a client that sent one short message", [b"hello from a client"]),
