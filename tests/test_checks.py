@@ -209,3 +209,26 @@ def test_watch_wake_ends_a_recv_that_waits_for_nothing():
         outcome = attempt(waits_for_close, deadline=0.3, on_hang=watch.wake)
         assert outcome.hung
         watch.close_all()
+
+
+def test_a_shout_that_sends_only_part_of_the_text_is_told_to_use_sendall(capsys, monkeypatch):
+    from sockutil.checks import start_here
+
+    monkeypatch.setattr(start_here, "TIMEOUT", 0.5)
+
+    def shout(port, text):  # what an unlucky send() does: takes part of the bytes
+        data = text.encode()
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.send(data[: max(1, len(data) // 2)])
+            reply = b""
+            while len(reply) < len(data):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        return reply.decode()
+
+    report = check_shout(shout)
+    out = capsys.readouterr().out
+    assert "the server got only part of your text" in out and "sendall()" in out
+    assert not report.passed

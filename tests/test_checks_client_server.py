@@ -1,13 +1,22 @@
-"""The checks of notebook 02 must pass right answers and catch each classic mistake, quickly."""
+"""The machinery of notebook 02's checks: the calculator, deadlines that end hung code, fair blame.
+
+Plausible student solutions, right and wrong, live in the gallery
+(``tests/wrong_solutions/ask/`` and ``serve_n/``); these tests prove what the
+gallery cannot: that the service behaves, that hung code is ended at the
+deadline (not rescued by the server), and that nothing is left behind.
+"""
 
 from __future__ import annotations
 
 import socket
+import threading
+import time
 
 import pytest
 
 from sockutil import Server, recv_exactly
-from sockutil.checks.client_server import calculate, check_ask, check_serve_n
+from sockutil.checks import client_server, server_loop
+from sockutil.checks.client_server import Heard, calculate, calculator, check_ask, check_serve_n
 
 
 # ------------------------------------------------------------------ the calculator
@@ -22,220 +31,144 @@ def test_calculate(question, answer):
     assert calculate(question) == answer
 
 
-def test_the_calculator_answers_several_questions_on_one_connection():
-    from sockutil.checks.client_server import calculator
-
-    with Server(calculator, name="test-calculator") as server:
+def test_the_calculator_answers_several_questions_on_one_connection_and_records_them():
+    heard: list[Heard] = []
+    with Server(lambda conn: calculator(conn, heard), name="test-calculator") as server:
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(b"6 * 7\n2 + 3\n")
             assert recv_exactly(sock, 5) == b"42\n5\n"
-            sock.sendall(b"123456789 * 987654321\n")  # sent in pieces
+            sock.sendall(b"123456789 * 987654321\n")  # answered in pieces
             assert recv_exactly(sock, 19) == b"121932631112635269\n"
+            sock.sendall(b"no newline yet")
         server.wait_idle()
+    assert heard == [Heard(received=12 + 22 + 14, questions=3, answers=3)]
+
+
+def test_the_calculator_waits_far_longer_than_any_call_may_take():
+    # Otherwise it would close an idle connection and rescue a client that waits for the close.
+    assert client_server.SERVER_IDLE >= 10 * client_server.TIMEOUT
 
 
 # ------------------------------------------------------------------ ask
 
 
-def good_ask(port, question):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+def waits_for_close(port, question):
+    with socket.create_connection(("127.0.0.1", port)) as sock:  # no timeout of its own
         sock.sendall(question.encode() + b"\n")
         answer = b""
-        while not answer.endswith(b"\n"):
-            chunk = sock.recv(1024)
-            if not chunk:
-                break
+        while chunk := sock.recv(1024):
             answer += chunk
-    return answer.decode().rstrip("\n")
+    return answer.decode().strip()
 
 
-def test_a_correct_ask_passes(capsys):
-    check_ask(good_ask)
+def test_a_client_waiting_for_the_close_is_ended_at_the_deadline_and_nothing_is_left(capsys, monkeypatch):
+    monkeypatch.setattr(client_server, "TIMEOUT", 0.5)
+    before = set(threading.enumerate())
+    start = time.perf_counter()
+    report = check_ask(waits_for_close)
+    elapsed = time.perf_counter() - start
     out = capsys.readouterr().out
-    assert "ask: all 5 checks passed." in out and "✘" not in out
+    assert "did not return within 0.5 s" in out and "keeps the connection open" in out
+    assert not report.passed
+    assert elapsed < 0.5 + 1.0 + 3.0  # the deadline, attempt's grace second, slack; not SERVER_IDLE
+    assert set(threading.enumerate()) <= before
+    assert socket.getdefaulttimeout() is None
 
 
-def test_one_recv_fails_the_long_answer_with_a_hint(capsys):
+def test_a_stub_without_source_is_caught_at_its_first_call(capsys):
+    namespace: dict = {}
+    exec("def ask(port, question):\n    raise NotImplementedError('write ask() first')\n", namespace)
+    report = check_ask(namespace["ask"])
+    out = capsys.readouterr().out
+    assert report.stopped and out.count("\n") == 1 and "✔" not in out
+
+
+def test_a_client_that_hangs_only_when_others_ask_too_is_ended(capsys, monkeypatch):
+    monkeypatch.setattr(client_server, "TIMEOUT", 0.5)
+    calls = []
+    lock = threading.Lock()
+
     def ask(port, question):
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        with lock:
+            calls.append(question)
+            first = len(calls) <= 3
+        with socket.create_connection(("127.0.0.1", port)) as sock:
             sock.sendall(question.encode() + b"\n")
-            return sock.recv(1024).decode().rstrip("\n")
-
-    check_ask(ask)
-    out = capsys.readouterr().out
-    assert "✘ a long answer sent in pieces, 10 ms apart, comes back whole: got" in out
-    assert "hint: one recv() returns whatever has arrived so far" in out
-    assert "1 of 5 checks failed" in out
-
-
-def test_a_question_without_newline_ends_quickly_with_a_hint(capsys):
-    def ask(port, question):
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            sock.sendall(question.encode())
-            return sock.recv(1024).decode()
-
-    check_ask(ask)
-    out = capsys.readouterr().out
-    assert "✘ ask(port, '6 * 7') == '42': got ''" in out
-    assert "hint: send the question followed by b'\\n'" in out
-
-
-def test_a_client_that_never_closes_is_caught(capsys):
-    kept = []
-
-    def ask(port, question):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        kept.append(sock)
-        sock.sendall(question.encode() + b"\n")
-        answer = b""
-        while not answer.endswith(b"\n"):
-            answer += sock.recv(1024)
+            if not first:
+                sock.settimeout(None)  # not even the check's default timeout ends this wait
+                while sock.recv(1024):  # waits for the close: only the deadline ends it
+                    pass
+                return ""
+            answer = b""
+            while not answer.endswith(b"\n"):
+                answer += sock.recv(1024)
         return answer.decode().strip()
 
-    try:
-        check_ask(ask)
-    finally:
-        for sock in kept:
-            sock.close()
+    report = check_ask(ask)
     out = capsys.readouterr().out
-    assert "✘ every connection was closed by your code" in out
-    assert "1 of 5 checks failed" in out
-
-
-def test_a_raising_ask_is_reported_in_words(capsys):
-    def ask(port, question):
-        raise NotImplementedError("write ask() first")
-
-    check_ask(ask)
-    out = capsys.readouterr().out
-    assert "raised NotImplementedError: write ask() first" in out
-    assert "Traceback" not in out
-    assert "4 of 5 checks failed" in out
+    assert "✘ five clients asking at the same time" in out
+    assert "did not return within 1 s" in out
+    assert not report.passed
 
 
 # ------------------------------------------------------------------ serve_n
 
 
-def good_serve_n(listener, n):
-    received = {}
-    for _ in range(n):
-        conn, address = listener.accept()
-        with conn:
-            data = b""
-            while chunk := conn.recv(65536):
-                data += chunk
-        received[address] = data
-    return received
-
-
-def test_a_correct_server_loop_passes(capsys):
-    check_serve_n(good_serve_n)
-    out = capsys.readouterr().out
-    assert "serve_n: all 6 checks passed." in out and "✘" not in out
-
-
-def test_one_recv_per_client_loses_bytes(capsys):
+def test_the_address_from_getpeername_is_the_one_accept_returned(capsys):
     def serve_n(listener, n):
         received = {}
         for _ in range(n):
+            conn, _ = listener.accept()
+            with conn:
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+                received[conn.getpeername()] = data
+        return received
+
+    report = check_serve_n(serve_n)
+    assert report.passed, capsys.readouterr().out
+
+
+def test_an_accept_without_timeout_waiting_for_one_client_too_many_is_ended_and_named(capsys, monkeypatch):
+    monkeypatch.setattr(server_loop, "SERVE_DEADLINE", 1.0)
+
+    def serve_n(listener, n):
+        listener.settimeout(None)  # accept() would wait for ever
+        received = {}
+        for _ in range(n + 1):
             conn, address = listener.accept()
             with conn:
-                received[address] = conn.recv(65536)
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+            received[address] = data
         return received
 
-    check_serve_n(serve_n)
+    start = time.perf_counter()
+    report = check_serve_n(serve_n)
     out = capsys.readouterr().out
-    assert "✘ a client that sent 3 pieces, 20 ms apart: got 5 bytes, expected 20 bytes" in out
-    assert "hint: recv() returns what has arrived so far" in out
-    assert "✔ a client that sent nothing at all" in out
+    assert "did not return within 1 s" in out
+    assert "accept exactly n clients" in out
+    assert not report.passed
+    assert time.perf_counter() - start < 1.0 + 1.0 + 3.0
 
 
-def test_keys_other_than_the_address_are_caught(capsys):
+def test_serve_n_leaves_nothing_behind(capsys):
     def serve_n(listener, n):
-        by_number = good_serve_n(listener, n)
-        return {i: data for i, data in enumerate(by_number.values())}
-
-    check_serve_n(serve_n)
-    out = capsys.readouterr().out
-    assert "✘ one entry for each of the 4 clients, keyed by the address accept() returned" in out
-    assert "✘ a client that sent one short message: no entry" in out
-
-
-def test_accepting_too_many_ends_in_a_timeout_in_words(capsys):
-    check_serve_n(lambda listener, n: good_serve_n(listener, n + 1))
-    out = capsys.readouterr().out
-    assert "✘ serve_n(listener, 4) raised TimeoutError" in out
-    assert "hint: accept exactly n clients" in out
-
-
-def test_connections_kept_open_are_caught(capsys):
-    kept = []
-
-    def serve_n(listener, n):
-        received = {}
+        kept, received = [], {}
         for _ in range(n):
             conn, address = listener.accept()
-            kept.append(conn)
+            kept.append(conn)  # never closed: the check closes them
             data = b""
             while chunk := conn.recv(65536):
                 data += chunk
             received[address] = data
         return received
 
-    try:
-        check_serve_n(serve_n)
-    finally:
-        for conn in kept:
-            conn.close()
+    before = set(threading.enumerate())
+    report = check_serve_n(serve_n)
     out = capsys.readouterr().out
-    assert "✘ your server closed each connection when it was done with it" in out
-
-
-def test_a_wrong_type_is_reported(capsys):
-    check_serve_n(lambda listener, n: None)
-    out = capsys.readouterr().out
-    assert "✘ serve_n(listener, 4) returns a dict: got NoneType" in out
-
-
-def test_a_raising_stub_is_reported_in_words(capsys):
-    def serve_n(listener, n):
-        raise NotImplementedError("write serve_n() first")
-
-    check_serve_n(serve_n)
-    out = capsys.readouterr().out
-    assert "✘ serve_n(listener, 4) raised NotImplementedError: write serve_n() first" in out
-    assert "Traceback" not in out
-
-
-def test_an_ask_that_leaves_its_socket_to_the_garbage_collector_fails(capsys):
-    def ask(port, question):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)  # never closed
-        sock.sendall(question.encode() + b"\n")
-        answer = b""
-        while not answer.endswith(b"\n"):
-            answer += sock.recv(1024)
-        return answer.decode().strip()
-
-    check_ask(ask)
-    out = capsys.readouterr().out
-    assert "✘ every connection was closed by your code" in out
-    assert "garbage collector" in out
-    assert "1 of 5 checks failed" in out
-
-
-def test_a_server_loop_that_leaves_connections_to_the_garbage_collector_fails(capsys):
-    def serve_n(listener, n):
-        received = {}
-        for _ in range(n):
-            conn, address = listener.accept()  # never closed; dropped at the next accept
-            data = b""
-            while chunk := conn.recv(65536):
-                data += chunk
-            received[address] = data
-        return received
-
-    check_serve_n(serve_n)
-    out = capsys.readouterr().out
-    assert "✘ your server closed each connection when it was done with it" in out
-    assert "garbage collector" in out
-    assert "1 of 6 checks failed" in out
+    assert "✘ your server closed each connection" in out and not report.passed
+    assert set(threading.enumerate()) <= before
+    assert socket.getdefaulttimeout() is None

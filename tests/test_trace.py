@@ -48,6 +48,16 @@ def test_endpoints_pair_the_two_ends_of_a_connection():
     assert (got.local, got.remote) == (sent.remote, sent.local)
 
 
+def test_listen_and_connect_record_the_addresses_a_handshake_is_matched_by():
+    trace = Trace()
+    exchange(trace)
+    calls = {c.seq: c for c in trace.calls}
+    listen, connect, accept = calls[3], calls[5], calls[6]
+    assert listen.name == "listen" and connect.name == "connect"
+    assert connect.remote == listen.local  # the client reached the listening socket
+    assert accept.remote == connect.local  # and accept() handed out that very connection
+
+
 def test_errors_are_recorded_and_raised():
     trace = Trace()
     with socket.create_server(("127.0.0.1", 0)) as placeholder:

@@ -1,4 +1,4 @@
-"""Self-checks for notebook 01, Message passing.
+"""Self-checks for notebook 01, Message passing: ``send_messages`` and ``receive_messages``.
 
 The exercise: ``send_messages(sock, messages)`` and ``receive_messages(sock)``
 carry a list of messages (any bytes, empty ones included) through a byte
@@ -9,29 +9,37 @@ list comes back intact.
 Why the sockets here are wrapped: on loopback a small ``recv`` nearly always
 returns everything that was sent, so code that relies on luck passes. A real
 network is not so kind. ``_ChoppySocket`` is a real socket (one end of a
-``socket.socketpair()``) whose ``recv`` returns at most a few bytes at a time,
-and whose ``send`` may take only a few bytes, both of which the real calls are
-allowed to do. It also stops a receive loop that keeps calling ``recv`` after
-the stream has ended (which would otherwise spin for ever), and every socket
-has a timeout, so a check cannot hang.
+``socket.socketpair()``) whose ``recv`` returns at most a few bytes at a
+time, and whose ``send`` may take only a few bytes, both of which the real
+calls are allowed to do. It also notices two mistakes as they happen, so the
+hint can name them: a sender that calls ``send`` and drops the bytes it did
+not take, and a receiver that keeps calling ``recv`` after the stream has
+ended (stopped with ``EndlessLoopError`` instead of spinning for ever).
+
+The sender runs in a thread of the kit's, the receiver through ``attempt``
+with a deadline; the check's sockets are the kit's, so ``Watch`` blames the
+student only for sockets of their own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
+import struct
 import threading
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 
-from . import Report, default_timeout
+from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
 
-__all__ = ["check_messages"]
+__all__ = ["EndlessLoopError", "check_messages"]
 
 SendMessages = Callable[[socket.socket, list], None]
 ReceiveMessages = Callable[[socket.socket], list]
 
-#: Seconds any socket call in the check may block: the data is all local, so
-#: a wait this long means the code waits for something that will never come.
+#: Seconds one round trip may take: the data is all local and takes
+#: milliseconds, so a wait this long means the code waits for something that
+#: will never come.
 TIMEOUT = 2.0
 
 #: How many times ``recv`` may return ``b""`` before the check stops the loop:
@@ -48,7 +56,8 @@ class _ChoppySocket:
 
     ``recv_sizes`` / ``send_sizes`` yield the most bytes each ``recv`` / ``send``
     moves (``None``: no limit). Everything not defined here goes to the real
-    socket.
+    socket. ``lost`` becomes True when ``send`` took part of some bytes and the
+    next ``send`` (or the end) did not offer the rest: those bytes are gone.
     """
 
     def __init__(
@@ -61,6 +70,8 @@ class _ChoppySocket:
         self._recv_sizes = recv_sizes
         self._send_sizes = send_sizes
         self._empty = 0
+        self._rest = b""  # what the last send() did not take
+        self.lost = False
 
     def __getattr__(self, name: str):
         return getattr(self._sock, name)
@@ -99,8 +110,23 @@ class _ChoppySocket:
         return got
 
     def send(self, data: bytes, flags: int = 0) -> int:
-        view = memoryview(data)
-        return self._sock.send(view[: self._limit(len(view), self._send_sizes)], flags)
+        view = memoryview(data).cast("B")
+        if self._rest and bytes(view[: len(self._rest)]) != self._rest:
+            self.lost = True  # the rest of the last send was never offered again
+        taken = self._sock.send(view[: self._limit(len(view), self._send_sizes)], flags)
+        self._rest = bytes(view[taken:])
+        return taken
+
+    def sendall(self, data: bytes, flags: int = 0) -> None:
+        if self._rest:
+            self.lost = True
+            self._rest = b""
+        self._sock.sendall(data, flags)
+
+    def finished(self) -> None:
+        """The sender has returned: bytes ``send`` did not take are lost for good."""
+        if self._rest:
+            self.lost = True
 
 
 def _sizes(rng: random.Random, low: int, high: int) -> Iterator[int]:
@@ -113,20 +139,30 @@ def _ones() -> Iterator[int]:
         yield 1
 
 
-def _name(error: BaseException) -> str:
-    """``TimeoutError``, ``struct.error``: the name a student would look up."""
-    kind = type(error)
-    if kind.__module__ == "builtins" or kind.__module__.startswith("sockutil"):
-        return kind.__qualname__
-    return f"{kind.__module__}.{kind.__qualname__}"
+class _RoundTrip:
+    """What happened to one list of messages: the sender's outcome, and the receiver's."""
 
+    def __init__(self, sender: Outcome | None, receiver: Outcome, lost: bool) -> None:
+        self.sender = sender
+        self.receiver = receiver
+        self.lost = lost
 
-class _StudentError(Exception):
-    """One of the student's two functions raised; the text says which and what."""
+    def outcome(self) -> Outcome:
+        """The outcome to judge: the sender's if it failed on its own, else the receiver's.
 
-    def __init__(self, function: str, error: BaseException) -> None:
-        self.error = error
-        super().__init__(f"{function} raised {_name(error)}: {error}")
+        A sender's ``OSError`` usually only echoes the receiver giving up
+        early (closing the reading end breaks the sender's connection), so it
+        is blamed only when the receiver did its part.
+        """
+        sender, receiver = self.sender, self.receiver
+        if sender is not None and not sender.ok and not sender.raised(OSError):
+            sender.note = "send_messages"
+            return sender
+        if sender is not None and not sender.ok and receiver.ok:
+            sender.note = "send_messages"
+            return sender
+        receiver.note = "receive_messages"
+        return receiver
 
 
 def _round_trip(
@@ -135,99 +171,170 @@ def _round_trip(
     messages: Sequence[bytes],
     recv_sizes: Iterator[int] | None = None,
     send_sizes: Iterator[int] | None = None,
-) -> object:
+    sender_first: bool = False,
+) -> _RoundTrip:
     """Send ``messages`` with the student's sender on one end of a socket pair, in a
-    thread; receive them with the student's receiver on the other; return what it got.
+    thread; receive them with the student's receiver on the other, with a deadline.
 
     The sender's end is closed when ``send_messages`` returns, so the receiver
-    sees the end of the stream.
+    sees the end of the stream; the reader's end is shut down if the receiver
+    is still waiting at the deadline. With ``sender_first`` the receiver starts
+    only once the sender has returned (the messages must be few and small
+    enough to wait in the socket's buffer): its first ``recv`` then returns
+    every message at once, every time.
     """
     writer, reader = socket.socketpair()
     writer.settimeout(TIMEOUT)
     reader.settimeout(TIMEOUT)
-    sender_errors: list[BaseException] = []
+    choppy_writer = _ChoppySocket(writer, send_sizes=send_sizes)
+    sent: list[Outcome] = []
 
     def send() -> None:
         try:
-            send_messages(_ChoppySocket(writer, send_sizes=send_sizes), list(messages))
-        except BaseException as error:  # noqa: BLE001 - reported in words by the caller
-            sender_errors.append(error)
+            sent.append(attempt(send_messages, choppy_writer, list(messages)))
+            choppy_writer.finished()
         finally:
             writer.close()
 
-    thread = threading.Thread(target=send, name="check-messages-sender", daemon=True)
-    thread.start()
-    receive_error: Exception | None = None
-    got: object = None
-    try:
-        got = receive_messages(_ChoppySocket(reader, recv_sizes=recv_sizes))
-    except Exception as error:  # noqa: BLE001 - the student's error, reported in words
-        receive_error = error
-    finally:
-        reader.close()  # wakes a sender still blocked in send
-        thread.join(TIMEOUT)
-    send_error = sender_errors[0] if sender_errors else None
-    # Blame the sender first, unless its error only echoes the reader giving
-    # up early: closing the reading end breaks the sender's connection.
-    if send_error is not None and not isinstance(send_error, OSError):
-        raise _StudentError("send_messages", send_error)
-    if receive_error is not None:
-        raise _StudentError("receive_messages", receive_error)
-    if send_error is not None and got == list(messages):
-        raise _StudentError("send_messages", send_error)
-    return got
+    def wake() -> None:
+        with contextlib.suppress(OSError):
+            reader.shutdown(socket.SHUT_RDWR)
+
+    thread = threading.Thread(target=send, name="sockutil-check:messages-sender", daemon=True)
+    with reader:
+        thread.start()
+        if sender_first:
+            thread.join(TIMEOUT)
+        received = attempt(receive_messages, _ChoppySocket(reader, recv_sizes=recv_sizes),
+                           deadline=TIMEOUT, on_hang=wake, name="messages-receiver")
+    thread.join(TIMEOUT)  # closing the reader above wakes a sender still blocked in send
+    return _RoundTrip(sent[0] if sent else None, received, choppy_writer.lost)
 
 
-def check_messages(send_messages: SendMessages, receive_messages: ReceiveMessages) -> None:
+class _Case(NamedTuple):
+    """One list of messages and how the check's sockets treat it."""
+
+    what: str
+    messages: list[bytes]
+    recv_sizes: Iterator[int] | None = None  # most bytes per recv(); None: no limit
+    send_sizes: Iterator[int] | None = None  # most bytes per send(); None: no limit
+    sender_first: bool = False  # receive only once the sender has returned
+    default: str = ""  # the hint when no cause is recognised
+
+
+def _same(got: object, expected: list[bytes]) -> bool:
+    return isinstance(got, (list, tuple)) and list(got) == expected
+
+
+def _hints(trip: _RoundTrip, messages: list[bytes], default: str) -> list[Hint]:
+    """Hints for one case, in order, chosen by what went wrong."""
+
+    def lost(outcome: Outcome) -> bool:
+        return trip.lost
+
+    def received(outcome: Outcome) -> list | None:
+        value = outcome.value
+        return list(value) if outcome.ok and isinstance(value, (list, tuple)) else None
+
+    def not_bytes(outcome: Outcome) -> bool:
+        got = received(outcome)
+        return got is not None and any(not isinstance(m, (bytes, bytearray)) for m in got)
+
+    def split_at_newlines(outcome: Outcome) -> bool:
+        """The messages came back cut at newlines: the framing is a newline."""
+        got = received(outcome)
+        return (got is not None and not not_bytes(outcome) and got != messages
+                and any(b"\n" in message for message in messages)
+                and b"\n".join(got) == b"\n".join(messages))
+
+    def boundaries_lost(outcome: Outcome) -> bool:
+        """Every byte arrived, but cut into other messages: there is no framing."""
+        got = received(outcome)
+        return (got is not None and not not_bytes(outcome) and got != messages
+                and b"".join(got) == b"".join(messages))
+
+    def first_ones_only(outcome: Outcome) -> bool:
+        """The first messages are right, the rest are missing."""
+        got = received(outcome)
+        return got is not None and len(got) < len(messages) and got == messages[: len(got)]
+
+    def cut_short(outcome: Outcome) -> bool:
+        """The first wrong message is the start of the right one: its last bytes are missing."""
+        got = received(outcome)
+        if got is None or not_bytes(outcome):
+            return False
+        wrong = [i for i, (m, want) in enumerate(zip(got, messages)) if m != want]
+        return bool(wrong) and messages[wrong[0]].startswith(got[wrong[0]])
+
+    return [
+        Hint(lost, "send() may take fewer bytes than you give it and returns how many it took; "
+                   "the rest is lost unless you send it again: use sendall(), which loops for you"),
+        Hint(raised(EndlessLoopError),
+             "when recv() returns b'', the sender has closed and nothing more will come: stop reading"),
+        Hint(raised(UnicodeError), "a message is bytes, not text: keep it as bytes, do not decode it"),
+        Hint(not_bytes, "return the messages as bytes, as they were sent: do not decode them"),
+        Hint(split_at_newlines,
+             "a message may contain any byte, newlines too, and may be empty, so a newline "
+             "cannot mark its end; send each message's length before it"),
+        Hint(boundaries_lost,
+             "a byte stream keeps no boundaries: send a header (the message's length) or a "
+             "marker with each message, and cut the stream at it when reading"),
+        Hint(first_ones_only,
+             "one recv() can bring several messages at once: after each recv(), cut off every "
+             "whole message in your buffer (a while loop), not just the first one"),
+        Hint(lambda outcome: outcome.raised(struct.error) or cut_short(outcome),
+             "recv() may return fewer bytes than you asked for, even for a 4-byte header: keep "
+             "the bytes that arrived and call it again until the whole header, then the whole "
+             "message, is there"),
+        Hint(lambda outcome: hung(outcome) or outcome.raised(TimeoutError),
+             "a recv() waited for bytes that never came: stop when recv() returns b'' "
+             "(the sender has closed), and never wait for more than a header announced"),
+        Hint(always, default),
+    ]
+
+
+def check_messages(send_messages: SendMessages, receive_messages: ReceiveMessages) -> Report:
     """Check the framing exercise of notebook 01 on a real socket pair, with hostile chunking."""
     report = Report("messages")
+    if report.unwritten(send_messages, receive_messages):
+        return report
     rng = random.Random(650)  # seeded: the same "random" chunking on every run
     big = bytes(range(256)) * 800  # 204 800 bytes, every byte value
+    three = [b"hello", b"message", b"passing"]
     cases = [
-        ("three short messages come back as three messages",
-         [b"hello", b"message", b"passing"], None, None,
-         "send a header or marker with each message, and cut the stream at it when reading"),
-        ("the same, when every recv() returns just 1 byte",
-         [b"hello", b"message", b"passing"], _ones(), None,
-         "recv() may return fewer bytes than you asked for: keep the bytes that "
-         "arrived and call it again until a whole message is there"),
-        ("the same, when recv() returns 1 to 7 bytes at random",
-         [b"byte", b"streams", b"keep", b"no", b"boundaries"], _sizes(rng, 1, 7), None,
-         "a header can be cut in two as well: collect all of its bytes before you decode it"),
-        ("empty messages, newlines and zero bytes are kept",
-         [b"", b"two\nlines", b"\x00\x01\x02", b"", "héllo wörld".encode()], _sizes(rng, 1, 5),
-         None,
-         "a message may contain any byte, so a newline cannot mark its end; "
-         "send each message's length before it"),
-        ("a 204 800-byte message between two small ones",
-         [b"before", big, b"after"], _sizes(rng, 1, 5000), None,
-         "read until you have as many bytes as the header announced"),
-        ("no messages at all: receive_messages returns []",
-         [], None, None,
-         "stop when recv() returns b'': the sender has closed and no more will come"),
-        ("a send() that takes only 1 to 3 bytes per call loses nothing",
-         [b"sendall", b"sends", b"every byte"], None, _sizes(rng, 1, 3),
-         "send() may take fewer bytes than you give it and returns how many it took; "
-         "use sendall(), which loops for you"),
+        _Case("three short messages, all sent before receive_messages starts",
+              three, sender_first=True,
+              default="send a header or marker with each message, and cut the stream at it when reading"),
+        _Case("the same, when every recv() returns just 1 byte", three, recv_sizes=_ones(),
+              default="recv() may return fewer bytes than you asked for: keep the bytes that "
+                      "arrived and call it again until a whole message is there"),
+        _Case("the same, when recv() returns 1 to 7 bytes at random",
+              [b"byte", b"streams", b"keep", b"no", b"boundaries"], recv_sizes=_sizes(rng, 1, 7),
+              default="a header can be cut in two as well: collect all of its bytes before you decode it"),
+        _Case("empty messages, newlines and zero bytes are kept",
+              [b"", b"two\nlines", b"\x00\x01\x02", b"", "héllo wörld".encode()],
+              recv_sizes=_sizes(rng, 1, 5),
+              default="a message may contain any byte and may be empty; send each message's length before it"),
+        _Case("a 204 800-byte message between two small ones", [b"before", big, b"after"],
+              recv_sizes=_sizes(rng, 1, 5000),
+              default="read until you have as many bytes as the header announced"),
+        _Case("no messages at all: receive_messages returns []", [],
+              default="with no messages, send nothing; stop when recv() returns b'' and return []"),
+        _Case("a send() that takes only 1 to 3 bytes per call loses nothing",
+              [b"sendall", b"sends", b"every byte"], send_sizes=_sizes(rng, 1, 3),
+              default="use sendall(), which sends every byte"),
     ]
-    with default_timeout(TIMEOUT):
-        for what, messages, recv_sizes, send_sizes, hint in cases:
-            try:
-                got = _round_trip(send_messages, receive_messages, messages, recv_sizes, send_sizes)
-            except _StudentError as error:
-                if isinstance(error.error, EndlessLoopError):
-                    hint = "when recv() returns b'', the sender has closed: stop reading"
-                elif isinstance(error.error, TimeoutError):
-                    hint = "a recv() waited for bytes that never came; " + hint
-                report.check(False, f"{what}: {error}", hint)
+    with Watch(TIMEOUT) as watch:
+        stuck = False
+        for case in cases:
+            if stuck:  # one wait teaches what the next would: do not make the student wait again
+                report.skip(case.what)
                 continue
-            if isinstance(got, tuple):
-                got = list(got)
-            if got == messages:
-                report.check(True, what)
-            else:
-                shown = repr(got)
-                if len(shown) > 60:
-                    shown = shown[:57] + "..."
-                report.check(False, f"{what}: got {shown}", hint)
-    report.finish()
+            trip = _round_trip(send_messages, receive_messages, case.messages,
+                               case.recv_sizes, case.send_sizes, case.sender_first)
+            outcome = trip.outcome()
+            report.case(case.what, outcome, case.messages, _hints(trip, case.messages, case.default),
+                        same=_same, function=outcome.note or "receive_messages")
+            stuck = outcome.hung or report.stopped
+        watch.close_all()  # the exercise needs no sockets of its own: none are left behind
+    return report.finish()

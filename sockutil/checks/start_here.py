@@ -72,11 +72,12 @@ class _PieceServer:
     def __init__(self) -> None:
         self.expected = 0
         self.cuts: list[int] = []
+        self.got = 0  # bytes of the text received on the latest connection
         self._lock = threading.Lock()
 
     def plan(self, text: str, cuts: list[int]) -> None:
         with self._lock:
-            self.expected, self.cuts = len(text.encode()), cuts
+            self.expected, self.cuts, self.got = len(text.encode()), cuts, 0
 
     def __call__(self, conn: Connection) -> None:
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
@@ -88,6 +89,8 @@ class _PieceServer:
             if not chunk:
                 return
             data += chunk
+            with self._lock:
+                self.got = len(data)
         reply = data.upper()
         starts = [0, *[c for c in cuts if 0 < c < len(reply)], len(reply)]
         for start, end in zip(starts, starts[1:]):
@@ -109,8 +112,12 @@ def _received(outcome: Outcome) -> int | None:
     return None
 
 
-def _hints(text: str) -> list[Hint]:
+def _hints(text: str, server: _PieceServer) -> list[Hint]:
     nbytes, nchars = len(text.encode()), len(text)
+
+    def sent_part(outcome: Outcome) -> bool:
+        """It waited, and the server had not even got the whole text."""
+        return (outcome.hung or outcome.raised(TimeoutError)) and server.got < nbytes
 
     def counted_characters(outcome: Outcome) -> bool:
         """It stopped after as many bytes as the text has characters: it counted characters."""
@@ -137,6 +144,9 @@ def _hints(text: str) -> list[Hint]:
         Hint(uppercased_locally,
              "return what the server sent back: it capitalizes ASCII letters only "
              "(bytes.upper()), so 'ü' stays 'ü'"),
+        Hint(sent_part,
+             "the server got only part of your text, so it is still waiting for the rest: "
+             "send it all with sendall() (send() may take only part and returns how much)"),
         Hint(lambda outcome: outcome.hung or outcome.raised(TimeoutError),
              "the server keeps the connection open after its reply: stop receiving once you have "
              "as many bytes as you sent, instead of waiting for more or for b''"),
@@ -175,7 +185,7 @@ def check_shout(shout: Callable[[int, str], str]) -> Report:
             pieces.plan(text, cuts)
             outcome = attempt(shout, server.port, text, deadline=TIMEOUT, on_hang=watch.wake)
             expected = text.encode().upper().decode()
-            report.case(what, outcome, expected, _hints(text), function="shout")
+            report.case(what, outcome, expected, _hints(text, pieces), function="shout")
             stuck = outcome.hung or report.stopped
         try:
             server.wait_idle(timeout=1.0)

@@ -50,21 +50,42 @@ def _finish(fig: Figure) -> Figure:
     return fig
 
 
-def message_arrows(calls: Sequence[Call]) -> list[tuple[int, int, str]]:
-    """Which call fed which: ``(from_seq, to_seq, kind)`` with kind SYN, data or FIN.
+#: The three segments of TCP's handshake, in order, and who sends each.
+HANDSHAKE = (("SYN", "client"), ("SYN-ACK", "server"), ("ACK", "client"))
 
-    * ``connect`` -> the ``accept`` that returned its connection (the handshake);
+#: Rows of extra height a traced handshake takes below its ``connect``: 0.7 of
+#: a row per segment, so that the three arrows slope like real segments and
+#: their names fit between them.
+HANDSHAKE_ROWS = 2.1
+
+
+def _port(address: str | None) -> str | None:
+    return address.rsplit(":", 1)[1] if address and ":" in address else None
+
+
+def message_arrows(calls: Sequence[Call]) -> list[tuple[int, int, str]]:
+    """Which call fed which: ``(from_seq, to_seq, kind)`` with kind handshake, data or FIN.
+
+    * ``connect`` -> the ``accept`` that returned its connection, or, if the
+      trace has no such ``accept``, the ``listen`` of the socket it reached
+      (kind ``handshake``: the SYN, SYN-ACK and ACK that ``connect`` waits for;
+      the server's kernel answers, not its program);
     * each ``send``/``sendall`` -> every ``recv`` on the peer socket that
       received some of its bytes (matched by byte position in the stream);
-    * ``close`` or ``shutdown(SHUT_WR)`` -> the peer's ``recv`` that returned ``b''``.
+    * ``close`` or ``shutdown(SHUT_WR)`` -> the peer's ``recv`` that returned ``b""``.
     """
     arrows: list[tuple[int, int, str]] = []
     ok = [c for c in calls if c.error is None]
     for call in ok:
-        if call.name == "connect" and call.local:
-            for other in ok:
-                if other.name == "accept" and other.remote == call.local:
-                    arrows.append((call.seq, other.seq, "SYN"))
+        if call.name != "connect" or not call.local:
+            continue
+        accepts = [o for o in ok if o.name == "accept" and o.remote == call.local]
+        # A listener bound to 0.0.0.0 records that address: match it by port.
+        listens = [o for o in ok if o.name == "listen" and o.seq < call.seq and o.local
+                   and (o.local == call.remote or _port(o.local) == _port(call.remote))]
+        target = accepts[0] if accepts else listens[-1] if listens else None
+        if target is not None:
+            arrows.append((call.seq, target.seq, "handshake"))
     # byte positions in each direction of each connection
     sent: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
     position: dict[tuple[str, str], int] = {}
@@ -103,21 +124,35 @@ def message_arrows(calls: Sequence[Call]) -> list[tuple[int, int, str]]:
 def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, in order") -> Figure:
     """A sequence diagram of real calls: one lane per actor, time flowing down.
 
-    Arrows show what the network carried: the handshake from ``connect`` to
-    ``accept``, bytes from each ``send`` to the ``recv`` calls that got them,
-    and the end of stream from ``close`` to the ``recv`` that returned ``b''``.
+    Arrows show what the network carried: the handshake's three segments
+    (SYN, SYN-ACK, ACK) below each ``connect``, bytes from each ``send`` to the
+    ``recv`` calls that got them, and the end of stream from ``close`` to the
+    ``recv`` that returned ``b""``.
+
+    Why the handshake is drawn under ``connect`` and not at ``accept``:
+    ``connect`` sends the SYN and returns once the SYN-ACK has come back (its
+    kernel sends the ACK); the server's kernel answers by itself and queues
+    the connection when the ACK arrives, and ``accept`` only takes it out of
+    that queue, maybe much later. A dotted line marks that wait.
     """
     calls = trace.calls if isinstance(trace, Trace) else list(trace)
     actors: list[str] = []
     for call in calls:
         if call.actor not in actors:
             actors.append(call.actor)
+    arrows = message_arrows(calls)
+    shaken = {start: end for start, end, kind in arrows if kind == "handshake"}
     x_of = {actor: i * 4.0 for i, actor in enumerate(actors)}
-    y_of = {call.seq: -i for i, call in enumerate(calls)}
-    height = max(3.0, 0.42 * len(calls) + 1.2)
+    y_of: dict[int, float] = {}
+    row = 0.0
+    for call in calls:
+        y_of[call.seq] = row
+        row -= 1 + (HANDSHAKE_ROWS if call.seq in shaken else 0)
+    bottom = row + 1  # the last call's row
+    height = max(3.0, 0.42 * (1 - bottom) + 1.2)
     fig, ax = plt.subplots(figsize=(3.2 * max(2, len(actors)), height))
     for actor, x in x_of.items():
-        ax.plot([x, x], [0.6, -len(calls) + 0.4], color="#bbbbbb", lw=1, zorder=0)
+        ax.plot([x, x], [0.6, bottom - 0.6], color="#bbbbbb", lw=1, zorder=0)
         ax.text(x, 0.9, actor, ha="center", va="bottom", fontsize=11, weight="bold")
     for call in calls:
         x, y = x_of[call.actor], y_of[call.seq]
@@ -131,36 +166,64 @@ def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, 
         colour = CALL_COLOURS.get(call.name, "black")
         ax.text(x, y, label, ha="center", va="center", fontsize=9, color=colour,
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=colour, lw=0.8))
-    styles = {"SYN": ("#1f77b4", "-"), "data": ("#2ca02c", "-"), "FIN": ("#9467bd", "--")}
-    for start, end, kind in message_arrows(calls):
-        a = next(c for c in calls if c.seq == start)
-        b = next(c for c in calls if c.seq == end)
+    by_seq = {call.seq: call for call in calls}
+    styles = {"handshake": ("#1f77b4", "-"), "data": ("#2ca02c", "-"), "FIN": ("#9467bd", "--")}
+
+    def arrow(x0: float, y0: float, x1: float, y1: float, kind: str) -> None:
+        colour, style = styles[kind]
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12,
+                                     color=colour, linestyle=style, lw=1.1))
+
+    for start, end, kind in arrows:
+        a, b = by_seq[start], by_seq[end]
         x0, x1 = x_of[a.actor], x_of[b.actor]
         if x0 == x1:
             continue
         shift = 0.95 if x1 > x0 else -0.95
-        colour, style = styles[kind]
-        y_end, x_end = y_of[end], x1 - shift
-        if kind == "SYN":
-            # The handshake is over when connect() returns: the server's kernel
-            # completes it and queues the connection until accept() takes it.
-            y_end, x_end = y_of[start], x1 - shift * 0.05
-            ax.plot([x1, x1], [y_end, y_of[end] + 0.3], color=colour, linestyle=":", lw=1.2)
-            ax.text(x1 - shift * 0.1, y_end, "queued", fontsize=7, color=colour,
-                    ha="left" if shift < 0 else "right", va="bottom")
-        ax.add_patch(FancyArrowPatch((x0 + shift, y_of[start]), (x_end, y_end),
-                                     arrowstyle="-|>", mutation_scale=12, color=colour,
-                                     linestyle=style, lw=1.1))
+        if kind == "handshake":
+            _draw_handshake(ax, arrow, x0, x1, shift, y_of[start], y_of[end] if b.name == "accept" else None)
+        else:
+            arrow(x0 + shift, y_of[start], x1 - shift, y_of[end], kind)
     ax.legend(
         handles=[Line2D([], [], color=c, linestyle=ls) for c, ls in styles.values()],
-        labels=["handshake (done when connect returns; queued until accept)", "bytes (send → recv)", "end of stream (close → recv b'')"],
+        labels=["handshake: SYN, SYN-ACK, ACK (connect returns once the SYN-ACK is in)",
+                "bytes (send → recv)", "end of stream (close → recv b'')"],
         loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=1, fontsize=8, frameon=False,
     )
     ax.set_xlim(-2.2, x_of[actors[-1]] + 2.2 if actors else 2.2)
-    ax.set_ylim(-len(calls) + 0.2, 1.5)
+    ax.set_ylim(bottom - 0.8, 1.5)
     ax.axis("off")
     ax.set_title(title)
     return _finish(fig)
+
+
+def _draw_handshake(ax, arrow, x_client: float, x_server: float, shift: float,
+                    y: float, y_accept: float | None) -> None:
+    """SYN, SYN-ACK and ACK below the ``connect`` at row ``y``, half a row each.
+
+    The first arrow leaves the ``connect`` label's edge; the others run lane to
+    lane. Where the ACK lands, the connection is queued: a dotted line leads
+    down to the ``accept`` that takes it, if the trace has one.
+    """
+    step = HANDSHAKE_ROWS / len(HANDSHAKE)
+    colour = "#1f77b4"
+    for index, (name, sender) in enumerate(HANDSHAKE):
+        y0, y1 = y - index * step, y - (index + 1) * step
+        if sender == "client":
+            x0, x1 = (x_client + shift if index == 0 else x_client), x_server
+        else:
+            x0, x1 = x_server, x_client
+        arrow(x0, y0, x1, y1, "handshake")
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.05, name, fontsize=7, color=colour,
+                ha="center", va="bottom")
+        if name == "SYN-ACK":  # what connect() waits for
+            ax.text(x_client - shift * 0.1, y1, "connect returns", fontsize=7, color=colour,
+                    ha="right" if shift > 0 else "left", va="center")  # outside the lanes
+    landed = y - HANDSHAKE_ROWS
+    ax.text(x_server - shift * 0.1, landed, "queued", fontsize=7, color=colour,
+            ha="left" if shift < 0 else "right", va="top")
+    if y_accept is not None and y_accept < landed:
+        ax.plot([x_server, x_server], [landed, y_accept + 0.3], color=colour, linestyle=":", lw=1.2)
 
 
 def chunk_sizes(chunks: Sequence[bytes | int], title: str = "What each recv() returned") -> Figure:

@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.client_server:check_ask"
+FUNCTIONS = ("ask",)

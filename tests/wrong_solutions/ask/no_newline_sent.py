@@ -1,0 +1,17 @@
+"""Sends the question without its b"\n": the server waits for the end of the line, and so does the client."""
+
+HINT_WORDS = ("end the question with b'\\n'",)
+
+import socket
+
+
+def ask(port: int, question: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(question.encode("utf-8"))
+        answer = b""
+        while not answer.endswith(b"\n"):
+            chunk = sock.recv(1024)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.decode("utf-8").rstrip("\n")
