@@ -162,3 +162,27 @@ def test_example_chunkings_cut_the_same_bytes():
 def test_the_sweep_text_is_longer_than_the_largest_recv_size():
     assert len(SWEEP_TEXT.encode()) > MAX_BUFSIZE
     assert SWEEP_TEXT.endswith("\n") and "\n\n" in SWEEP_TEXT  # it has empty lines too
+
+
+# ---------------------------------------------------------------- the gallery
+
+
+def solution_code(notebook: str, defines: str) -> str:
+    """The code between the solution markers of the notebook's cell that defines ``defines``."""
+    import nbformat
+
+    from tests.test_wrong_solutions import GALLERY
+
+    nb = nbformat.read(GALLERY.parent.parent / "notebooks" / notebook, as_version=4)
+    for cell in nb.cells:
+        if "### BEGIN SOLUTION" in cell.source and f"def {defines}(" in cell.source:
+            return cell.source.split("### BEGIN SOLUTION\n")[1].split("### END SOLUTION")[0]
+    raise LookupError(f"no solution cell defines {defines} in {notebook}")
+
+
+@pytest.mark.parametrize("exercise", ["read_lines", "read_frame"])
+def test_the_gallerys_right_solution_is_the_notebooks(exercise):
+    from tests.test_wrong_solutions import GALLERY
+
+    code = solution_code("06-byte-streams.ipynb", exercise)
+    assert code.strip() and code in (GALLERY / exercise / "right.py").read_text(encoding="utf-8")

@@ -90,3 +90,12 @@ def test_the_simulated_cases_are_adversarial_and_deterministic():
         duplicated += len(offsets) != len(set(offsets))
         wrapped += any(seq < first_seq for seq, _ in arrivals)
     assert out_of_order >= 10 and duplicated >= 10 and wrapped >= 3
+
+
+@pytest.mark.parametrize("exercise", ["fill_send_buffer", "reassemble"])
+def test_the_gallerys_right_solution_is_the_notebooks(exercise):
+    from tests.test_checks_byte_streams import solution_code
+    from tests.test_wrong_solutions import GALLERY
+
+    code = solution_code("07-segments-and-reliability.ipynb", exercise)
+    assert code.strip() and code in (GALLERY / exercise / "right.py").read_text(encoding="utf-8")
