@@ -34,6 +34,11 @@ def solutions() -> list[Path]:
     )
 
 
+def is_right(path: Path) -> bool:
+    """``right.py`` is the notebook's worked solution; ``right_*.py`` are other right answers that must pass too."""
+    return path.stem == "right" or path.stem.startswith("right_")
+
+
 def load(path: Path) -> ModuleType:
     name = f"gallery_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -60,7 +65,7 @@ def run_check(path: Path) -> Report:
 def test_each_exercise_has_a_right_solution_and_enough_wrong_ones(folder):
     files = [p for p in folder.glob("*.py") if not p.name.startswith("_")]
     assert (folder / "right.py").is_file()
-    wrong = [p for p in files if p.name != "right.py"]
+    wrong = [p for p in files if not is_right(p)]
     assert len(wrong) >= MIN_WRONG, f"{folder.name}: {len(wrong)} wrong solutions, want {MIN_WRONG}"
     for path in wrong:
         module = load(path)
@@ -76,7 +81,7 @@ def test_the_check_judges_the_solution(path, capsys):
     out, err = capsys.readouterr()
     assert not err, f"the check wrote to stderr:\n{err}"
     assert "Traceback" not in out
-    if path.name == "right.py":
+    if is_right(path):
         assert report.passed, f"the worked solution failed:\n{out}"
         return
     words = [w.lower() for w in load(path).HINT_WORDS]

@@ -1,0 +1,19 @@
+"""Forgets the last line when the stream ends without a newline."""
+
+HINT_WORDS = ("what is left in your buffer",)
+
+
+def read_lines(sock, bufsize=4096, max_line=1000):
+    buffer = b""
+    while True:
+        while b"\n" in buffer:
+            line, _, buffer = buffer.partition(b"\n")
+            if len(line) > max_line:
+                raise ValueError("line too long")
+            yield line.decode("utf-8")
+        if len(buffer) > max_line:
+            raise ValueError("line too long")
+        data = sock.recv(bufsize)
+        if not data:
+            return
+        buffer += data

@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.segments:check_reassemble"
+FUNCTIONS = ("reassemble",)
