@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -205,3 +206,88 @@ def test_http_404_free_error_page_via_urllib():
             opener.open(req, timeout=5)
         assert info.value.code == 405
         info.value.close()
+
+
+def body_of(reply: bytes) -> bytes:
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 "), reply
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET /x HTTP/1.0\n\n",  # what nc sends without -C: bare LF
+        b"GET /x HTTP/1.1\nHost: a\n\n",
+        b"GET /x HTTP/1.1\r\nHost: a\n\r\n",  # mixed
+        b"\r\n\nGET /x HTTP/1.1\r\n\r\n",  # blank lines before the request line are skipped
+    ],
+)
+def test_http_takes_bare_lf_line_endings(raw):
+    with Server("http") as server:
+        reply = request(server.port, raw)
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert body_of(reply) == b"Hello from sockutil! You asked for /x\n"
+
+
+@pytest.mark.parametrize(
+    "target, shown",
+    [
+        (b"/caf%C3%A9", "/café"),  # percent-encoded UTF-8, as browsers and curl send it
+        (b"/caf\xc3\xa9", "/café"),  # raw UTF-8 bytes, as nc sends what you type
+        (b"/a%20b?q=%C3%A9t%C3%A9", "/a b?q=été"),
+        (b"/bad%FF", "/bad\ufffd"),  # not UTF-8: a replacement character, not a crash
+        (b"/two%0Alines", "/two\\nlines"),  # a control character is shown escaped
+    ],
+)
+def test_http_decodes_the_path(target, shown):
+    with Server("http") as server:
+        reply = request(server.port, b"GET " + target + b" HTTP/1.1\r\n\r\n")
+    assert body_of(reply).decode("utf-8") == f"Hello from sockutil! You asked for {shown}\n"
+
+
+def test_http_gives_a_browser_an_html_page_with_the_path_escaped():
+    with Server("http") as server:
+        raw = b"GET /caf%C3%A9/%3Cb%3Ex%3C/b%3E&%22 HTTP/1.1\r\nAccept: text/html,*/*\r\n\r\n"
+        reply = request(server.port, raw)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert b"Content-Type: text/html; charset=utf-8\r\n" in head
+    page = body.decode("utf-8")
+    assert "<code>/café/&lt;b&gt;x&lt;/b&gt;&amp;&quot;</code>" in page
+    assert "<b>" not in page
+    assert f"Content-Length: {len(body)}\r\n".encode() in head
+
+
+def test_http_answers_curl_style_accept_with_plain_text():
+    with Server("http") as server:
+        reply = request(server.port, b"GET /<b> HTTP/1.1\r\nAccept: */*\r\n\r\n")
+    assert b"Content-Type: text/plain; charset=utf-8\r\n" in reply
+    assert body_of(reply) == b"Hello from sockutil! You asked for /<b>\n"
+
+
+def test_http_urllib_with_a_non_ascii_path():
+    with Server("http") as server:
+        url = server.url + urllib.parse.quote("café")
+        with no_proxy_opener().open(url, timeout=5) as response:
+            assert response.read().decode("utf-8") == "Hello from sockutil! You asked for /café\n"
+
+
+def test_http_refusal_with_a_body_unread_still_arrives_whole():
+    # The server answers 405 without reading the body; closing then would send
+    # RST and could destroy the answer. hang_up drains the body first.
+    def when_the_body_is_in(handler):
+        def wrapped(conn):
+            with selectors.DefaultSelector() as selector:
+                selector.register(conn.sock, selectors.EVENT_READ)
+                selector.select(5)
+            handler(conn)
+
+        return wrapped
+
+    raw = b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+    with Server(when_the_body_is_in(make_http())) as server:
+        with connect(server.port) as sock:
+            sock.sendall(raw)  # and no half-close: the body sits unread at the server
+            reply = recv_until_closed(sock)
+    assert reply.startswith(b"HTTP/1.1 405 Method Not Allowed\r\n")
+    assert body_of(reply) == b"POST is not supported\n"
