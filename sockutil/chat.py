@@ -17,10 +17,11 @@ sends it to every other member's socket itself. Three rules keep that safe:
 * A member leaves the room (under its lock) before its handler returns, and
   only then does the server close its socket: no thread ever sends on a
   socket that is closed, or on a reused file descriptor.
-* A send to a member waits at most ``CHAT_SEND_TIMEOUT`` seconds. A client
-  that stops reading fills its buffers; instead of holding up everyone who
-  writes after that, the room drops it (``shutdown``), and its own thread
-  then ends the connection (recorded as "closed" by the server).
+* A send to a member waits at most ``CHAT_SEND_TIMEOUT`` seconds for room
+  in its socket's buffers. A client that stops reading fills them; instead
+  of holding up everyone who writes after that, the room drops it
+  (``shutdown``), and its own thread then ends the connection (recorded as
+  "closed": the server closed it).
 
 A line longer than ``MAX_CHAT_LINE`` is not relayed (its writer is told);
 a last line without a newline, sent just before the client closes, is. Nothing here prints: the server records a "sent" event for every
@@ -29,6 +30,7 @@ relayed line.
 
 from __future__ import annotations
 
+import selectors
 import socket
 import threading
 import weakref
@@ -43,7 +45,7 @@ __all__ = ["make_chat", "MAX_CHAT_LINE", "CHAT_SEND_TIMEOUT"]
 #: file. A longer one is dropped and its writer told so; the chat goes on.
 MAX_CHAT_LINE = 4096
 
-#: Seconds one send to a member may wait for room in its buffers before that
+#: Seconds a relay may wait for room in a member's socket buffers before that
 #: member is dropped. A client that reads never waits; on loopback the
 #: buffers hold megabytes, so only a client that stopped reading is hit.
 CHAT_SEND_TIMEOUT = 2.0
@@ -97,14 +99,24 @@ def _deliver(member: _Member, data: bytes) -> None:
     if not member.present:
         return
     try:
+        # A client that stopped reading has full buffers: its socket never
+        # becomes writable, and waiting for it would hold up the writer.
+        if not _writable(member.conn.sock, CHAT_SEND_TIMEOUT):
+            raise TimeoutError
         member.conn.sendall(data)
-    except OSError:  # TimeoutError: it stopped reading; or it has gone
+    except OSError:  # it stopped reading, or it has gone
         member.present = False
         member.dropped = True
         try:
             member.conn.sock.shutdown(socket.SHUT_RDWR)  # wakes its own thread, which ends it
         except OSError:
             pass
+
+
+def _writable(sock: socket.socket, timeout: float) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_WRITE)
+        return bool(selector.select(timeout))
 
 
 def make_chat() -> Callable[[Connection], None]:
@@ -116,7 +128,6 @@ def make_chat() -> Callable[[Connection], None]:
         with rooms_lock:
             room = rooms.setdefault(conn.server, _Room())
         me = _Member(conn)
-        conn.sock.settimeout(CHAT_SEND_TIMEOUT)  # bounds every send to this client
         # Holding our own lock while joining makes the welcome the first line
         # we get: a line relayed by another thread waits for this lock.
         with me.lock:
@@ -136,7 +147,12 @@ def make_chat() -> Callable[[Connection], None]:
 
 
 def _welcome(name: str, others: int) -> bytes:
-    company = "nobody else is here yet" if others == 0 else f"{others} other{'s' * (others != 1)} here"
+    if others == 0:
+        company = "nobody else is here yet"
+    elif others == 1:
+        company = "1 other person is here"
+    else:
+        company = f"{others} other people are here"
     return f"* welcome, you are {name}; {company}. Type a line and press Enter.\n".encode()
 
 

@@ -20,8 +20,7 @@ buffered stdout, and at exit it gets a bounded time to finish: a process whose
 output nobody reads still exits.
 
 Ctrl-C (SIGINT), SIGTERM and SIGHUP all mean "stop". Their handler raises
-nothing: it notes the request and writes one byte into a socket pair that the
-main thread waits on. A signal that comes while the server is starting
+nothing: it writes one byte into a socket pair that the main thread waits on. A signal that comes while the server is starting
 therefore cannot leave it half started: the start finishes, then the server
 stops, prints "server stopped", and the command exits with status 0. Before
 those handlers are installed (while Python imports the kit), ``__main__``
@@ -224,12 +223,11 @@ class _StopRequests:
     """Ctrl-C, SIGTERM and SIGHUP turned into one request to stop: a note and a wake-up byte.
 
     The handler runs on the main thread between two bytecodes, anywhere; so
-    it only records and writes to a non-blocking socket, never raises and
+    it only writes one byte to a non-blocking socket: it never raises, and
     never takes a lock that the interrupted code might hold.
     """
 
     def __init__(self) -> None:
-        self.requested: str | None = None
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_w.setblocking(False)
         self._previous: dict[int, object] = {}
@@ -243,7 +241,6 @@ class _StopRequests:
         return self
 
     def _handle(self, number: int, frame: object) -> None:
-        self.requested = signal.Signals(number).name
         try:
             self._wake_w.send(b"!")
         except OSError:  # the buffer is full of earlier requests: one is enough
@@ -331,25 +328,31 @@ class _Printer:
 # ------------------------------------------------------------- send, resolve
 def _send(args: argparse.Namespace) -> int:
     where = show_address(args.host, args.port)
-    data = args.text.encode("utf-8") + (b"" if args.no_newline else b"\n")
-    received = b""
     try:
-        with connect(args.port, args.host, args.timeout) as sock:
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)  # nothing more is coming: the server can finish
-            received = recv_until_closed(sock)
+        sock = connect(args.port, args.host, args.timeout)
     except ConnectionRefusedError:
         return _fail(f"nothing is listening on {where} (connection refused). Start a server "
                      f"first, for example: python -m sockutil serve echo --port {args.port}")
     except NameResolutionError as error:
         return _fail(str(error))
-    except (OSError, ValueError) as error:
-        received = getattr(error, "partial", b"")
-        _write_reply(received)
-        if isinstance(error, TimeoutError):
-            return _fail(f"{where} sent nothing more and did not close within --timeout "
-                         f"{args.timeout:g} s; what came before is printed above")
-        return _fail(f"the exchange with {where} failed: {describe_error(error)}")
+    except TimeoutError:
+        return _fail(f"no answer from {where} within --timeout {args.timeout:g} s")
+    except OSError as error:
+        return _fail(f"cannot connect to {where}: {error.strerror or describe_error(error)}")
+    with sock:
+        try:
+            # os.fsencode: the very bytes of the argument, as the shell passed them
+            sock.sendall(os.fsencode(args.text) + (b"" if args.no_newline else b"\n"))
+            sock.shutdown(socket.SHUT_WR)  # nothing more is coming: the server can finish
+            received = recv_until_closed(sock)
+        except (OSError, ValueError) as error:
+            partial = getattr(error, "partial", b"")
+            _write_reply(partial)  # what arrived is never lost
+            kept = f"; the {len(partial)} bytes that came are printed" if partial else ""
+            if isinstance(error, TimeoutError):
+                return _fail(f"{where} sent nothing more and did not close within --timeout "
+                             f"{args.timeout:g} s{kept}")
+            return _fail(f"the exchange with {where} failed: {describe_error(error)}{kept}")
     _write_reply(received)
     return 0
 

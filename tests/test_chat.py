@@ -91,7 +91,7 @@ def test_the_welcome_counts_who_is_here(room):
         join()
         second = LineClient(server.port)
         try:
-            assert second.line() == b"* welcome, you are c3; 2 others here. Type a line and press Enter."
+            assert second.line() == b"* welcome, you are c3; 2 other people are here. Type a line and press Enter."
         finally:
             second.close()
     finally:

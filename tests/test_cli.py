@@ -7,6 +7,7 @@ end of the test whatever happened, and every read from it has a deadline.
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import re
 import selectors
@@ -15,12 +16,14 @@ import socket
 import subprocess
 import sys
 import termios
+import threading
 import time
 
 import pytest
 
 from sockutil import cli
 from sockutil.clients import connect, recv_exactly, request
+from sockutil.errors import PrivilegedPortError
 from sockutil.servers import Server
 
 PYTHON_M_SOCKUTIL = [sys.executable, "-m", "sockutil"]
@@ -156,6 +159,36 @@ def test_a_full_stdout_pipe_never_stalls_the_server(cli_command):
     assert status == 0 and err == ""
 
 
+def test_the_printer_drops_lines_it_cannot_queue_and_says_how_many():
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowTerminal(io.StringIO):  # no file descriptor: the printer calls write()
+        def write(self, text):
+            entered.set()
+            assert release.wait(10)
+            return super().write(text)
+
+    terminal = SlowTerminal()
+    printer = cli._Printer(terminal, max_queued=2)
+    printer.say("a")
+    assert entered.wait(10)  # the printer is stuck writing "a"; the caller is not
+    for line in "bcde":
+        printer.say(line)  # b and c wait in the queue, d and e are dropped
+    release.set()
+    assert printer.close(10)
+    assert terminal.getvalue() == "a\nb\nc\n(2 lines not shown: the output was not read fast enough)\n"
+
+
+def test_the_printer_survives_a_reader_that_went_away():
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w") as stream:
+        printer = cli._Printer(stream)
+        printer.say("nobody hears this")  # EPIPE: dropped quietly, the printer goes on
+        printer.say("nor this")
+        assert printer.close(10)
+
+
 @pytest.mark.parametrize("host", ["::1"])
 def test_ipv6_addresses_are_shown_in_brackets(cli_command, host):
     try:
@@ -250,6 +283,13 @@ def test_an_address_of_another_machine_is_explained(capsys):
         "error: cannot listen on 192.0.2.1: it is not an address of this machine. "
         "Use --host 127.0.0.1, or one of this machine's own addresses.\n"
     )
+
+
+def test_a_privileged_port_is_explained_in_command_line_words():
+    # CI runs as root, where port 80 binds: the wording is checked directly.
+    text = cli._listen_error(PrivilegedPortError("127.0.0.1", 80), "127.0.0.1", 80)
+    assert text == ("listening on port 80 was refused: on this system ports this low need "
+                    "extra privileges. Use --port 1024 or above, or --port 0.")
 
 
 def test_a_port_in_use_is_explained_in_command_line_words(capsys):

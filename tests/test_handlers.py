@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import selectors
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse

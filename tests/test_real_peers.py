@@ -213,7 +213,7 @@ def test_nc_sessions_talk_to_each_other_through_chat(spawn):
         alice = spawn([nc, "-N", "-w", "20", "127.0.0.1", str(server.port)])
         assert alice.line().startswith(b"* welcome, you are c1; nobody else is here yet")
         bob = spawn([nc, "-N", "-w", "20", "127.0.0.1", str(server.port)])
-        assert bob.line().startswith(b"* welcome, you are c2; 1 other here")
+        assert bob.line().startswith(b"* welcome, you are c2; 1 other person is here")
         assert alice.line() == b"* c2 joined"
         alice.type(b"hello from alice\n")
         assert bob.line() == b"c1: hello from alice"
