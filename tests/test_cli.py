@@ -122,12 +122,13 @@ def test_ctrl_c_while_the_server_starts_ends_cleanly(monkeypatch, capsys):
             return super().start()
 
     monkeypatch.setattr(cli, "Server", CtrlCDuringStart)
+    before = signal.getsignal(signal.SIGINT)
     # No --seconds: only the Ctrl-C can end this; lost, the test would time out.
     assert cli.main(["serve", "echo"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines()[-1].endswith("server stopped")
     assert err == ""
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert signal.getsignal(signal.SIGINT) is before  # the command put the handler back
 
 
 def test_serve_prints_through_a_captured_stream_and_stops_after_seconds(capsys):
@@ -222,6 +223,26 @@ def test_listening_beyond_loopback_prints_a_warning(cli_command, host):
     assert status == 0, err
     assert "warning: listening on every network interface of this machine: other machines can now connect" in err
     assert "try: nc ::1 " in out if host == "::" else "try: nc 127.0.0.1 " in out
+
+
+def test_the_warning_is_printed_when_the_server_is_reachable_from_outside(monkeypatch, capsys):
+    # Loopback only in tests: this server listens on 127.0.0.1 but reports
+    # the wildcard address, which is all the command looks at.
+    class SeemsOpenToAll(Server):
+        @property
+        def address(self):
+            return "0.0.0.0", super().address[1]
+
+    monkeypatch.setattr(cli, "Server", SeemsOpenToAll)
+    assert cli.main(["serve", "chat", "--seconds", "0.01"]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        "warning: listening on every network interface of this machine: other machines can now "
+        "connect to this server. Use --host 127.0.0.1 to keep it to this machine.\n"
+    )
+    port = int(out.splitlines()[1].split(":")[1].split(";")[0])
+    assert out.splitlines()[1] == f"chat server on 0.0.0.0:{port}; press Ctrl+C to stop"
+    assert out.splitlines()[2] == f"try: nc 127.0.0.1 {port}   (in two or more terminals, then type)"
 
 
 def test_exposure_warning_names_what_is_exposed():
