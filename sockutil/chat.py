@@ -68,12 +68,13 @@ class _Room:
         self._lock = threading.Lock()
         self._members: list[_Member] = []
 
-    def join(self, member: _Member) -> int:
-        """Add ``member`` (whose lock the caller holds); return how many others are here."""
+    def join(self, member: _Member) -> list[_Member]:
+        """Add ``member`` (whose lock the caller holds); return the others here at that moment."""
         with self._lock:
+            others = list(self._members)
             self._members.append(member)
             member.present = True
-            return len(self._members) - 1
+            return others
 
     def leave(self, member: _Member) -> None:
         """Remove ``member``; after this no thread sends to it."""
@@ -87,9 +88,9 @@ class _Room:
         with self._lock:
             return [other for other in self._members if other is not member]
 
-    def broadcast(self, sender: _Member, data: bytes) -> None:
-        """Send ``data`` to every member but ``sender`` (the room's lock is not held while sending)."""
-        for other in self.others(sender):
+    def broadcast(self, sender: _Member, data: bytes, to: list[_Member] | None = None) -> None:
+        """Send ``data`` to every member but ``sender``, or to ``to`` (no room lock held while sending)."""
+        for other in self.others(sender) if to is None else to:
             with other.lock:
                 _deliver(other, data)
 
@@ -132,9 +133,10 @@ def make_chat() -> Callable[[Connection], None]:
         # we get: a line relayed by another thread waits for this lock.
         with me.lock:
             others = room.join(me)
-            _deliver(me, _welcome(conn.name, others))
+            _deliver(me, _welcome(conn.name, len(others)))
         try:
-            room.broadcast(me, f"* {conn.name} joined\n".encode())
+            # Only those who were here: one who came just after us counts us in its welcome.
+            room.broadcast(me, f"* {conn.name} joined\n".encode(), to=others)
             _relay_lines(conn, room, me)
         finally:
             room.leave(me)

@@ -83,6 +83,26 @@ def test_a_line_goes_to_every_other_client_and_not_back(room):
     assert bob.line() == b"c1: still here"
 
 
+def test_a_join_is_announced_only_to_those_who_were_there(room, monkeypatch):
+    # Hold c1's announcement until c2 has joined: c2 already counted c1 in its
+    # welcome, and must not then be told that c1 joined after it.
+    release = threading.Event()
+    original = chat_module._Room.broadcast
+
+    def held(self, sender, data, *args, **options):
+        if data == b"* c1 joined\n":
+            assert release.wait(10)
+        return original(self, sender, data, *args, **options)
+
+    monkeypatch.setattr(chat_module._Room, "broadcast", held)
+    server, join = room
+    alice = join()
+    bob = join()  # its welcome said "1 other person is here"
+    release.set()
+    alice.say(b"first line\n")
+    assert bob.line() == b"c1: first line"
+
+
 def test_the_welcome_counts_who_is_here(room):
     server, join = room
     first = LineClient(server.port)
