@@ -20,8 +20,9 @@ Hanging up without losing what was sent
 A server that writes and then closes without reading what the client sent
 has a trap in it: closing a socket whose received bytes were never read makes
 the kernel send RST instead of a normal FIN, and a client that receives RST
-may throw away what it had not yet read. Through ``nc``, a greeting was lost
-8 times in 20 that way. ``hang_up(conn)`` is the cure that the handlers that
+may throw away what it had not yet read (a Python client on Linux still
+reads the bytes, then gets ``ConnectionResetError``; ``nc`` lost the
+greeting of the kit's own ``hello`` several times in 20 tries). ``hang_up(conn)`` is the cure that the handlers that
 speak first (``hello``, ``chunky``, ``http``) use: stop sending
 (``shutdown(SHUT_WR)``: the client sees the end of the stream), read and
 discard until the client closes too (or a short timeout passes), and only then
