@@ -56,6 +56,7 @@ from typing import Callable, Union
 
 from . import events as ev
 from .events import ConnectionSummary, Event, EventLog, summarize
+from .handlers import get_handler
 from .names import LOOPBACK, listening_socket
 
 __all__ = ["Connection", "Server", "Handler", "serve", "running_servers", "stop_all"]
@@ -156,8 +157,6 @@ class Server:
         max_events: int = 1000,
     ) -> None:
         if isinstance(handler, str):
-            from .handlers import get_handler
-
             handler_name = handler
             handler = get_handler(handler)
         else:
