@@ -41,33 +41,3 @@ __all__ = [
     "pick_hint", "raised", "short",
 ]
 
-
-# --- Legacy, kept only until every check module is on the harness (then deleted).
-import contextlib as _contextlib
-from typing import Callable as _Callable, Iterator as _Iterator
-
-
-@_contextlib.contextmanager
-def unclosed_sockets() -> _Iterator[list[str]]:
-    """Legacy: the student's sockets left for the garbage collector (use ``Watch``)."""
-    found: list[str] = []
-    with Watch(timeout=None) as watch:
-        try:
-            yield found
-        finally:
-            watch.count_collected()
-            found.extend(["unclosed socket"] * watch.collected)
-
-
-def _legacy_run(self: Report, what: str, call: _Callable[[], object], expected: object, hint: str = "") -> bool:
-    """Legacy ``Report.run`` (use ``attempt`` and ``Report.case``)."""
-    try:
-        got = call()
-    except Exception as error:  # noqa: BLE001
-        return self.check(False, f"{what}: raised {type(error).__name__}: {error}", hint)
-    if got == expected:
-        return self.check(True, what)
-    return self.check(False, f"{what}: got {short(got)}", hint)
-
-
-Report.run = _legacy_run  # type: ignore[attr-defined]
