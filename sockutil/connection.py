@@ -176,10 +176,12 @@ class Connections:
                 conn._close()
                 log.record(ev.CLOSED, name, detail="(server stopping)")
         except Exception as error:  # noqa: BLE001 - recorded, never printed
-            if conn is not None:
-                conn._close()
-            else:
-                sock.close()
+            with self._lock:
+                self.threads.pop(name, None)  # never started: nothing to join
+                if conn is not None:
+                    conn._close()
+                else:
+                    sock.close()
             log.record(ev.ERROR, name, detail=f"cannot serve it: {describe_error(error)}")
             self._end(name, ev.CLOSED, "")
 
@@ -188,7 +190,8 @@ class Connections:
         try:
             ending, detail = run_handler(conn)
         finally:
-            conn._close()
+            with self._lock:  # never while wake_all() shuts it down: the number could be reused
+                conn._close()
             self._end(conn.name, ending, detail)
 
     def _end(self, name: str, ending: str, detail: str) -> None:
@@ -203,12 +206,10 @@ class Connections:
 
     def wake_all(self) -> list[threading.Thread]:
         """Shut down every open socket (waking raw ``recv``/``sendall``); return the threads to join."""
-        with self._lock:
-            connections = list(self.open.values())
-            threads = list(self.threads.values())
-        for conn in connections:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by its thread
-        return threads
+        with self._lock:  # a connection's thread closes its socket under it too
+            for conn in self.open.values():
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed by its thread
+            return list(self.threads.values())

@@ -335,8 +335,8 @@ class Server:
         stuck = []
 
         def join(thread: threading.Thread | None) -> None:
-            if thread is None or thread is current:
-                return
+            if thread is None or thread is current or thread.ident is None:
+                return  # nothing to join (never started), or ourselves
             thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 stuck.append(thread.name)
@@ -390,6 +390,7 @@ class Server:
             self._stopping.wait(ACCEPT_RETRY_PAUSE)
             return
         self._connections.admit(sock, peer)
+
 
 def serve(handler: Union[Handler, str], port: int = 0, host: str = LOOPBACK, **options) -> Server:
     """Create and start a ``Server``; see its docstring for the options."""

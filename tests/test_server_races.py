@@ -361,3 +361,29 @@ def test_stop_ends_a_handler_that_reads_raw_and_writes_raw():
             conn.sock.sendall(data)
 
     _stop_while_blocked(raw_echo, "raw-echo", client_sends=b"x" * 10)
+
+
+def test_start_that_cannot_start_its_accept_thread_raises_and_closes_everything(monkeypatch):
+    real_start = threading.Thread.start
+    ports = []
+    real_listening_socket = servers.listening_socket
+
+    def listening(*args, **kwargs):
+        sock = real_listening_socket(*args, **kwargs)
+        ports.append(sock.getsockname()[1])
+        return sock
+
+    def start(thread):
+        if thread.name == "sockutil:no-accept:accept":
+            raise RuntimeError("can't start new thread")
+        return real_start(thread)
+
+    monkeypatch.setattr(servers, "listening_socket", listening)
+    monkeypatch.setattr(threading.Thread, "start", start)
+    server = Server("echo", name="no-accept")
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        server.start()
+    assert not server.running
+    assert [e.kind for e in server.events] == [ev.LISTENING, ev.STOPPED]
+    assert refuses(ports[0])
+    server.stop()  # nothing left to do, and no error
