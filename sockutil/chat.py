@@ -37,7 +37,7 @@ import weakref
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # for type hints only
-    from .servers import Connection
+    from .connection import Connection
 
 __all__ = ["make_chat", "MAX_CHAT_LINE", "CHAT_SEND_TIMEOUT"]
 

@@ -42,7 +42,7 @@ from . import events as ev
 from .chat import make_chat
 
 if TYPE_CHECKING:  # for type hints only: servers imports this module, not the reverse
-    from .servers import Connection
+    from .connection import Connection
 
 __all__ = [
     "echo",

@@ -22,10 +22,15 @@ only a connection's own thread closes its socket.
 
 Re-running a notebook cell creates a new ``Server`` object, but the old one
 lives on: its threads hold it. So servers have names, and starting a server
-under a name that is already running stops the old one first. The registry is
-the list of live threads (``threading.enumerate()``), whose names begin with
-``sockutil:<name>:``; it survives ``importlib.reload`` because it is not a
-module variable.
+under a name that is already running stops the old one first (see
+``registry``: one lock per name is held across find -> stop -> bind ->
+register, so two starts at once cannot both run).
+
+Start and stop are safe from any thread, at any moment, twice: a ``stop()``
+during ``start()`` is never lost, and when ``stop()`` returns nothing of the
+server runs any more (see ``lifecycle``). A failure while taking one
+connection (out of file descriptors, "can't start new thread") closes it and
+is recorded as an error event; the accept loop goes on.
 
 Nothing here prints. What happens is recorded as events (see ``events``):
 connection names ``c1``, ``c2``, ... and event numbers are given in order, so a
@@ -46,8 +51,6 @@ at once, with a "refused" event); the event log keeps the newest
 
 from __future__ import annotations
 
-import atexit
-import select
 import selectors
 import socket
 import threading
@@ -55,79 +58,26 @@ import time
 from typing import Callable, Union
 
 from . import events as ev
+from . import registry
+from .connection import Connection, Connections
+from .errors import describe_error
 from .events import ConnectionSummary, Event, EventLog, summarize
 from .handlers import get_handler
+from .lifecycle import RUNNING, Lifecycle
 from .names import LOOPBACK, listening_socket
+from .registry import THREAD_PREFIX, running_servers, stop_all
 
 __all__ = ["Connection", "Server", "Handler", "serve", "running_servers", "stop_all"]
 
 Handler = Callable[["Connection"], None]
 
-_THREAD_PREFIX = "sockutil:"
+#: After accept() fails (out of descriptors, say), wait this long before trying
+#: again, so that the loop does not spin while the error lasts.
+ACCEPT_RETRY_PAUSE = 0.05
 
-
-class _Stopping(Exception):
-    """Raised inside a handler's recv when the server is stopping."""
-
-
-class _IdleTimeout(Exception):
-    """Raised inside a handler's recv when the peer sent nothing for too long."""
-
-
-class Connection:
-    """One accepted client, as a handler sees it.
-
-    ``sock`` is the real socket returned by ``accept()``; a handler may use it
-    directly. The methods here do the same calls and also record events and
-    respect the server's stop and idle timeout:
-
-    * ``recv(bufsize)`` returns the bytes one ``recv`` call gave, or ``b""``
-      once the peer has closed its side.
-    * ``sendall(data)`` sends every byte.
-    * ``sleep(seconds)`` pauses, but returns early (``False``) when the server stops.
-    """
-
-    def __init__(self, server: Server, sock: socket.socket, name: str, peer: tuple) -> None:
-        self.server = server
-        self.sock = sock
-        self.name = name
-        self.peer = peer
-        self.peer_closed = False
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(sock, selectors.EVENT_READ)
-        self._selector.register(server._wake_r, selectors.EVENT_READ)
-
-    @property
-    def stopping(self) -> bool:
-        """True once the server has been asked to stop."""
-        return self.server._stopping.is_set()
-
-    def recv(self, bufsize: int = 4096) -> bytes:
-        """Wait for data (at most the idle timeout) and return what one ``recv`` gives."""
-        ready = self._selector.select(self.server.idle_timeout)
-        if self.stopping:
-            raise _Stopping
-        if not ready:
-            raise _IdleTimeout
-        data = self.sock.recv(bufsize)
-        if data:
-            self.server.log.record(ev.RECEIVED, self.name, nbytes=len(data), data=data)
-        else:
-            self.peer_closed = True
-        return data
-
-    def sendall(self, data: bytes) -> None:
-        """Send every byte of ``data`` (bounded by the idle timeout) and record it."""
-        self.sock.sendall(data)
-        self.server.log.record(ev.SENT, self.name, nbytes=len(data), data=data)
-
-    def sleep(self, seconds: float) -> bool:
-        """Pause for ``seconds``; return ``False`` at once if the server is stopping."""
-        return not self.server._stopping.wait(seconds)
-
-    def _close(self) -> None:
-        self._selector.close()
-        self.sock.close()
+#: The accept thread's wait is ended by the wake-up socket on stop(); this
+#: bound is only there so that no call in the kit blocks forever.
+ACCEPT_WAIT = 60.0
 
 
 class Server:
@@ -175,50 +125,100 @@ class Server:
         self.backlog = backlog
         self.log = EventLog(max_events)
         self._lock = self.log.condition  # one lock guards the log and the state below
-        self._state = "new"
+        self._life = Lifecycle(self._lock, lambda point: self._at(point))
+        self._listening_recorded = False
         self._listener: socket.socket | None = None
+        self._accept_selector: selectors.BaseSelector | None = None
+        self._queue_watch: selectors.BaseSelector | None = None  # for wait_idle
         self._address: tuple | None = None
         self._stopping = threading.Event()
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
-        self._open: dict[str, Connection] = {}
-        self._threads: dict[str, threading.Thread] = {}
+        self._connections = Connections(self)
         self._accept_waiting = False
-        self._count = 0
+
+    def _at(self, point: str) -> None:
+        """A point where another thread may get in between; a no-op.
+
+        Tests replace it to force one interleaving every time. The
+        ``"stop: waiting ..."`` points are called with the server's lock held.
+        """
 
     # ------------------------------------------------------------------ start
     def start(self) -> Server:
         """Bind, listen and start accepting; return once the socket listens.
 
-        Raises ``PortInUseError`` (an OSError) if the port is taken.
+        Raises ``PortInUseError`` (an OSError) if the port is taken. If
+        ``stop()`` is called meanwhile, returns with the server stopped.
         """
-        with self._lock:
-            if self._state != "new":
-                raise RuntimeError(f"server {self.name!r} was already started; create a new one")
-            self._state = "starting"
-        for old in running_servers(self.name):
-            old.stop()
+        self._life.begin_start(self.name)
         try:
-            self._listener = listening_socket(self.host, self.requested_port, self.backlog)
+            self._at("start: waiting for the name")
+            with registry.claim(self.name):
+                self._start_claimed()
         except BaseException:
-            self._state = "stopped"
+            self._abandon_start()
             raise
+        return self
+
+    def _start_claimed(self) -> None:
+        """find -> stop -> bind -> register, with the name's lock held."""
+        # A server of this name that is still stopping (in another thread) may
+        # still hold the port: its stop() waits until it is done.
+        for old in running_servers(self.name) + registry.live_servers(self.name):
+            if old is not self:
+                old.stop()
+        if self._life.stop_requested:
+            return self._abandon_start()
+        self._listener = listening_socket(self.host, self.requested_port, self.backlog)
         self._listener.setblocking(False)
         self._address = self._listener.getsockname()
         self._wake_r, self._wake_w = socket.socketpair()
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"{_THREAD_PREFIX}{self.name}:accept", daemon=True
+        self._accept_selector = selectors.DefaultSelector()
+        self._accept_selector.register(self._listener, selectors.EVENT_READ)
+        self._accept_selector.register(self._wake_r, selectors.EVENT_READ)
+        self._queue_watch = selectors.DefaultSelector()
+        self._queue_watch.register(self._listener, selectors.EVENT_READ)
+        thread = threading.Thread(
+            target=self._accept_loop, name=f"{THREAD_PREFIX}{self.name}:accept", daemon=True
         )
-        self._accept_thread.sockutil_server = self  # type: ignore[attr-defined]
-        with self._lock:
-            self._state = "running"
+        thread.sockutil_server = self  # type: ignore[attr-defined]
+        self._accept_thread = thread
+        if self._life.stop_requested:
+            return self._abandon_start()
+        # Recorded before the accept thread runs, so "listening" is always
+        # event #1; a listener that calls stop() here is the starter itself.
+        self._listening_recorded = True
         self.log.record(ev.LISTENING, detail=f"({self.handler_name})")
-        self._accept_thread.start()
-        return self
+        if not self._life.go_running(thread.start):
+            self._abandon_start()
+
+    def _abandon_start(self) -> None:
+        """Close what start() opened and end stopped (it never ran its thread)."""
+        if self._life.abandon_start(self._close_unused):
+            if self._listening_recorded:
+                self.log.record(ev.STOPPED)
+            self._life.finish_stop()
+
+    def _close_unused(self) -> None:
+        self._close_listener()
+        if self._accept_selector is not None:
+            self._accept_selector.close()
+        for sock in (self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+
+    def _close_listener(self) -> None:
+        """Close the listening socket and its watch (call with the lock held)."""
+        if self._queue_watch is not None:
+            self._queue_watch.close()
+            self._queue_watch = None
+        if self._listener is not None:
+            self._listener.close()
 
     def __enter__(self) -> Server:
-        if self._state == "new":
+        if self._life.state == "new":
             self.start()
         return self
 
@@ -246,7 +246,7 @@ class Server:
 
     @property
     def running(self) -> bool:
-        return self._state == "running"
+        return self._life.state == RUNNING
 
     @property
     def events(self) -> list[Event]:
@@ -257,7 +257,7 @@ class Server:
     def open_connections(self) -> list[str]:
         """Names of the connections being served right now."""
         with self._lock:
-            return list(self._open)
+            return list(self._connections.open)
 
     def summary(self) -> dict[str, ConnectionSummary]:
         """Bytes in and out and the ending of each connection, in order."""
@@ -275,7 +275,7 @@ class Server:
 
     def __repr__(self) -> str:
         where = f" on {self.host}:{self._address[1]}" if self._address else ""
-        return f"<Server {self.name!r} ({self.handler_name}){where} {self._state}>"
+        return f"<Server {self.name!r} ({self.handler_name}){where} {self._life.state}>"
 
     # ------------------------------------------------------------- waiting
     def wait_idle(self, timeout: float = 5.0) -> None:
@@ -287,13 +287,13 @@ class Server:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                if self._state != "running":
+                if self._life.state != RUNNING:
                     return
-                if self._accept_waiting and not self._open and not self._pending():
+                if self._accept_waiting and not self._connections.open and not self._pending():
                     return
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    busy = ", ".join(self._open) or "a connection waiting in the queue"
+                    busy = ", ".join(self._connections.open) or "a connection waiting in the queue"
                     raise TimeoutError(
                         f"server {self.name!r} is still busy after {timeout} s ({busy})"
                     )
@@ -302,88 +302,80 @@ class Server:
                 self._lock.wait(min(remaining, 0.005))
 
     def _pending(self) -> bool:
-        listener = self._listener
-        if listener is None or listener.fileno() < 0:
-            return False
-        readable, _, _ = select.select([listener], [], [], 0)
-        return bool(readable)
+        """Is a connection waiting in the listen queue? (Call with the lock held.)
+
+        A selector, not ``select.select``: that fails for descriptors >= 1024.
+        """
+        return self._queue_watch is not None and bool(self._queue_watch.select(0))
 
     # ------------------------------------------------------------------ stop
     def stop(self, timeout: float = 2.0) -> None:
         """Close the listener and every connection, and join the threads.
 
-        Safe to call twice and from a handler. Returns within a few
-        milliseconds unless a handler ignores the stop.
+        Safe to call twice, from any thread, at any moment (also during
+        ``start()``, and from a handler). Returns within a few milliseconds
+        unless a handler ignores the stop.
         """
+        if self._life.begin_stop(timeout, self._own_threads):
+            self._stop_running(timeout)
+
+    def _own_threads(self) -> list[threading.Thread]:
         with self._lock:
-            if self._state != "running":
-                if self._state in ("new", "starting"):
-                    self._state = "stopped"
-                return
-            self._state = "stopping"
+            return [self._accept_thread, *self._connections.threads.values()]  # type: ignore[list-item]
+
+    def _stop_running(self, timeout: float) -> None:
+        current = threading.current_thread()
         self._stopping.set()
         try:
             self._wake_w.send(b"!")
         except OSError:  # pragma: no cover - the pair is ours; nothing to wake
             pass
         deadline = time.monotonic() + timeout
-        current = threading.current_thread()
         stuck = []
 
         def join(thread: threading.Thread | None) -> None:
-            if thread is None or thread is current:
-                return
+            if thread is None or thread is current or thread.ident is None:
+                return  # nothing to join (never started), or ourselves
             thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 stuck.append(thread.name)
 
-        # First the accept thread, so that no connection is added after the
-        # snapshot below (it may be just handing one to a new thread).
+        # First the accept thread: no connection is added once the state is
+        # "stopping", and none is half-added once that thread has ended.
         join(self._accept_thread)
-        with self._lock:
-            connections = list(self._open.values())
-            threads = list(self._threads.values())
-        for conn in connections:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by its thread
-        for thread in threads:
+        for thread in self._connections.wake_all():
             join(thread)
         if stuck:
             self.log.record(ev.ERROR, detail=f"threads still running after stop: {', '.join(stuck)}")
         else:
             self._wake_r.close()
             self._wake_w.close()
-        with self._lock:
-            self._state = "stopped"
         self.log.record(ev.STOPPED)
+        self._life.finish_stop()
 
     # -------------------------------------------------------------- threads
     def _accept_loop(self) -> None:
-        listener = self._listener
-        assert listener is not None and self._wake_r is not None
-        selector = selectors.DefaultSelector()
-        selector.register(listener, selectors.EVENT_READ)
-        selector.register(self._wake_r, selectors.EVENT_READ)
+        listener, selector = self._listener, self._accept_selector
+        assert listener is not None and selector is not None
         try:
             while not self._stopping.is_set():
                 with self._lock:
                     self._accept_waiting = True
                     self._lock.notify_all()
-                # The wake-up socket ends this wait at once on stop(); the
-                # bound is only there so that no call in the kit blocks forever.
-                ready = selector.select(60.0)
+                ready = selector.select(ACCEPT_WAIT)
                 with self._lock:
                     self._accept_waiting = False
                 if self._stopping.is_set():
                     break
                 if ready:
-                    self._accept_one(listener)
+                    try:
+                        self._accept_one(listener)
+                    except Exception as error:  # noqa: BLE001 - recorded; the loop goes on
+                        self.log.record(ev.ERROR, detail=f"accept failed: {describe_error(error)}")
         finally:
             selector.close()
             with self._lock:
-                listener.close()
+                self._close_listener()
                 self._accept_waiting = False
                 self._lock.notify_all()
 
@@ -394,92 +386,11 @@ class Server:
             return  # the client vanished between select and accept
         except OSError as error:  # out of file descriptors, say
             self.log.record(ev.ERROR, detail=f"accept failed: {type(error).__name__}")
-            self._stopping.wait(0.05)  # do not spin while the error lasts
+            self._stopping.wait(ACCEPT_RETRY_PAUSE)
             return
-        # On macOS/BSD an accepted socket inherits the listener's non-blocking
-        # mode; the idle timeout makes every call on it bounded.
-        sock.settimeout(self.idle_timeout)
-        with self._lock:
-            self._count += 1
-            name = f"c{self._count}"
-            refuse = len(self._open) >= self.max_connections
-            if not refuse:
-                conn = Connection(self, sock, name, peer)
-                self._open[name] = conn
-        self.log.record(ev.OPENED, name)
-        if refuse:
-            sock.close()
-            self.log.record(
-                ev.REFUSED, name, detail=f"(already {self.max_connections} connections open)"
-            )
-            return
-        thread = threading.Thread(
-            target=self._serve_connection,
-            args=(conn,),
-            name=f"{_THREAD_PREFIX}{self.name}:{name}",
-            daemon=True,
-        )
-        with self._lock:
-            self._threads[name] = thread
-        thread.start()
-
-    def _serve_connection(self, conn: Connection) -> None:
-        ending, detail = ev.CLOSED, ""
-        try:
-            self.handler(conn)
-            if conn.peer_closed:
-                ending = ev.PEER_CLOSED
-        except _Stopping:
-            detail = "(server stopping)"
-        except _IdleTimeout:
-            ending, detail = ev.IDLE_TIMEOUT, f"(nothing for {self.idle_timeout:g} s)"
-        except TimeoutError:  # a handler using conn.sock directly hit the timeout
-            ending, detail = ev.IDLE_TIMEOUT, f"(nothing for {self.idle_timeout:g} s)"
-        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as error:
-            if self._stopping.is_set():
-                detail = "(server stopping)"
-            else:
-                ending, detail = ev.PEER_CLOSED, f"({type(error).__name__})"
-        except Exception as error:  # noqa: BLE001 - recorded, never printed
-            if self._stopping.is_set() and isinstance(error, OSError):
-                detail = "(server stopping)"
-            else:
-                self.log.record(ev.ERROR, conn.name, detail=f"{type(error).__name__}: {error}")
-        finally:
-            conn._close()
-            # Record the ending before leaving the open set, so that a cell in
-            # wait_idle() never wakes up to a connection without its last event.
-            self.log.record(ending, conn.name, detail=detail)
-            with self._lock:
-                self._open.pop(conn.name, None)
-                if not self._stopping.is_set():
-                    self._threads.pop(conn.name, None)
-                self._lock.notify_all()
+        self._connections.admit(sock, peer)
 
 
 def serve(handler: Union[Handler, str], port: int = 0, host: str = LOOPBACK, **options) -> Server:
     """Create and start a ``Server``; see its docstring for the options."""
     return Server(handler, port, host, **options).start()
-
-
-def running_servers(name: str | None = None) -> list[Server]:
-    """Servers that are running now, found through their threads (survives module reloads)."""
-    found: list[Server] = []
-    for thread in threading.enumerate():
-        server = getattr(thread, "sockutil_server", None)
-        if server is None or not thread.name.endswith(":accept"):
-            continue
-        if name is not None and server.name != name:
-            continue
-        if server not in found and server._state == "running":
-            found.append(server)
-    return found
-
-
-def stop_all() -> None:
-    """Stop every running server (also run when the kernel or interpreter exits)."""
-    for server in running_servers():
-        server.stop()
-
-
-atexit.register(stop_all)
