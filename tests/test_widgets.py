@@ -364,6 +364,18 @@ def test_many_clients_shows_a_failed_client_as_failed():
     assert panel.image.value.tobytes().startswith(b"\x89PNG")
 
 
+def test_many_clients_shows_the_times_a_failed_race_still_has():
+    def race(model, clients, work):  # what concurrency.race raises when some clients fail
+        raise concurrency.ClientsFailedError([0.5, None, 0.75], {1: "ConnectionResetError"})
+
+    panel = ManyClients({"flaky": concurrency.thread_per_client}, name="t-many-partly", race=race)
+    panel.clients.value = 3
+    panel.run(wait=True)
+    assert plain(panel.result.value) == ("flaky: last client done after 0.75 s; 1 of 3 clients failed "
+                                         "(ConnectionResetError)")
+    assert panel.last_times == {"flaky": [0.5, 0.75]}
+
+
 def test_many_clients_with_every_client_failed_draws_nothing():
     panel = ManyClients({"down": concurrency.thread_per_client}, name="t-many-down",
                         race=lambda model, clients, work: [None] * clients)

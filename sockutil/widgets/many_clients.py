@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import ipywidgets as w
 
+from ..concurrency import ClientsFailedError
 from ..errors import describe_error
 from .base import Job, Panel, error_html, plots, png, stop_once
 
@@ -39,6 +40,8 @@ def split_results(results: Iterable[Any]) -> tuple[list[float], list[str]]:
     for result in results:
         if isinstance(result, BaseException):
             failures.append(describe_error(result))
+        elif isinstance(result, str):  # a failed client's reason, in words
+            failures.append(result)
         elif isinstance(result, (int, float)) and not isinstance(result, bool) and math.isfinite(result):
             times.append(float(result))
         else:
@@ -139,6 +142,9 @@ class ManyClients(Panel):
                 return
             try:
                 results = race(self._watched(self.models[model], job), self.clients.value, self.work.value / 1000)
+            except ClientsFailedError as error:  # some clients failed: show them beside the others
+                results = [error.failures.get(index, "no answer") if time is None else time
+                           for index, time in enumerate(error.times)]
             except Exception as error:  # noqa: BLE001 - shown in the panel, never on stderr
                 lines.append(f"{html.escape(model)}: {error_html(f'failed ({describe_error(error)})')}")
                 continue
