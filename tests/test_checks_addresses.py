@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sockutil import names
-from sockutil.checks import addresses
+from sockutil.checks import addresses, privileges
 from sockutil.checks.addresses import check_bind_preferred
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +33,7 @@ def test_the_low_port_is_really_refused_to_the_checks_thread_only():
     if not sys.platform.startswith("linux") or names.unprivileged_port_start() <= 1:
         pytest.skip("needs Linux with a privileged port range")
     before = names.can_bind_low_ports()
-    port, real = addresses.refused_low_port()
+    port, real = privileges.refused_low_port()
     assert real, "a thread without CAP_NET_BIND_SERVICE must get PermissionError"
     assert names.can_bind_low_ports() == before
     assert not [t for t in threading.enumerate() if t.name == "sockutil-check:probe"]

@@ -126,7 +126,7 @@ def test_bind_preferred_does_not_hide_a_refused_port(monkeypatch):
 
 def test_bind_preferred_raises_for_a_port_the_kernel_refuses_this_thread():
     """The real kernel's refusal: a thread without CAP_NET_BIND_SERVICE binding port 80 (root too)."""
-    from sockutil.checks.addresses import _this_thread_without_bind_capability, refused_low_port
+    from sockutil.checks.privileges import refused_low_port, this_thread_without_bind_capability
 
     port, real = refused_low_port()
     if not real:
@@ -134,7 +134,7 @@ def test_bind_preferred_raises_for_a_port_the_kernel_refuses_this_thread():
     outcome: list[object] = []
 
     def without_capability():
-        with _this_thread_without_bind_capability():
+        with this_thread_without_bind_capability():
             try:
                 names.bind_preferred(port).close()
                 outcome.append("bound another port")
@@ -156,14 +156,14 @@ def test_bind_preferred_raises_for_an_address_this_machine_lacks():
 
 
 def test_can_bind_low_ports_reads_the_capability_not_the_user():
-    from sockutil.checks.addresses import _this_thread_without_bind_capability
+    from sockutil.checks.privileges import this_thread_without_bind_capability
 
     if not Path("/proc/thread-self/status").exists():
         pytest.skip("Linux only")
     seen: list[bool] = []
 
     def look():
-        with _this_thread_without_bind_capability():
+        with this_thread_without_bind_capability():
             seen.append(names.can_bind_low_ports())
 
     thread = threading.Thread(target=look)

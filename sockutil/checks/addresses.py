@@ -10,19 +10,10 @@
   the host and port of a URL, with the scheme's well-known port when the URL
   names none, and refuse URLs that name no usable endpoint.
 
-The other error, made real
---------------------------
 The classic wrong ``bind_preferred`` catches every ``OSError`` and binds port
-0 instead: a port it has no right to becomes some other port, silently. To
-fail it, the check needs a bind that fails for a reason other than "in use",
-on the port alone, on any machine, as root too (CI runs as root). On Linux a
-port below ``ip_unprivileged_port_start`` needs the capability
-CAP_NET_BIND_SERVICE, and capabilities belong to each *thread*: the check
-runs that one call in a thread of its own that has dropped the capability
-from its effective set (``capset(2)``), so the kernel itself answers EACCES,
-and nothing else in the process changes. Where that is impossible (no such
-limit, another OS), the check refuses the port itself, with the same error,
-for the student's sockets only, during that one call.
+0 instead: a port it has no right to becomes some other port, silently. The
+check makes a bind fail for that other reason, for real, as root too: see
+``privileges``.
 
 Both return their ``Report``; every socket the check creates is closed
 before it returns, and the student's are closed too (and counted).
@@ -31,17 +22,15 @@ before it returns, and the student's are closed too (and counted).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import socket
-import sys
-import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from ..names import ephemeral_port_range, unprivileged_port_start
+from ..names import ephemeral_port_range
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
+from .privileges import call_refused, refused_low_port, refusing
 
-__all__ = ["check_bind_preferred", "check_parse_endpoint", "refused_low_port"]
+__all__ = ["check_bind_preferred", "check_parse_endpoint"]
 
 #: An address from TEST-NET-1 (RFC 5737): documentation only, never on a real machine.
 NOT_HERE = "192.0.2.1"
@@ -53,105 +42,6 @@ TIMEOUT = 2.0
 #: far apart), so that a fallback to "the next port" is free, and cannot pass
 #: for one the OS picked.
 OUTSIDE_RANGE_START = 20000
-
-
-# ------------------------------------------------------------- a refused port
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
-
-
-#: _LINUX_CAPABILITY_VERSION_3 (linux/capability.h): two 32-bit words per set.
-_CAP_VERSION_3 = 0x20080522
-#: CAP_NET_BIND_SERVICE's bit (linux/capability.h).
-_CAP_NET_BIND_SERVICE = 10
-
-
-@contextlib.contextmanager
-def _this_thread_without_bind_capability() -> Iterator[None]:
-    """Drop CAP_NET_BIND_SERVICE from the calling thread's effective set, and restore it.
-
-    Raises OSError where that cannot be done (not Linux, no libc, capset refused).
-    """
-    if not sys.platform.startswith("linux"):
-        raise OSError(errno.ENOSYS, "capabilities are Linux's")
-    libc = ctypes.CDLL(None, use_errno=True)
-    header, data = _CapHeader(_CAP_VERSION_3, 0), (_CapData * 2)()
-    if libc.capget(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capget failed")
-    before = data[0].effective
-    data[0].effective = before & ~(1 << _CAP_NET_BIND_SERVICE)
-    if libc.capset(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset failed")
-    try:
-        yield
-    finally:
-        data[0].effective = before
-        libc.capset(ctypes.byref(header), data)
-
-
-def _refused_in_a_thread(port: int) -> bool:
-    """Does the kernel refuse ``port`` (PermissionError) to a thread without the capability?"""
-    result: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with _this_thread_without_bind_capability(), socket.socket() as sock:
-                sock.bind(("127.0.0.1", port))
-            result.append(False)
-        except PermissionError:
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    thread = threading.Thread(target=probe, name="sockutil-check:probe", daemon=True)
-    thread.start()
-    thread.join(TIMEOUT)
-    return result == [True]
-
-
-@contextlib.contextmanager
-def _refusing(port: int, watch: Watch) -> Iterator[None]:
-    """The fallback: bind() of the student's sockets to ``port`` raises PermissionError (EACCES)."""
-    original = socket.socket.bind
-
-    def bind(sock: socket.socket, address: Any) -> None:
-        if any(sock is mine for mine in watch.sockets()) and address[1] == port:
-            raise PermissionError(errno.EACCES, "Permission denied")
-        original(sock, address)
-
-    socket.socket.bind = bind  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        socket.socket.bind = original  # type: ignore[method-assign]
-
-
-def refused_low_port() -> tuple[int, bool]:
-    """A low port and whether the kernel itself refuses it to a thread without the capability.
-
-    Port 80 where it is below the OS's limit (else the port just below it).
-    False means the check must refuse the port itself (``_refusing``).
-    """
-    start = unprivileged_port_start()
-    port = 80 if start > 80 else max(start - 1, 1)
-    return port, start > 1 and _refused_in_a_thread(port)
-
-
-def _call_refused(call: Callable[..., Any], port: int, real: bool) -> Callable[..., Any]:
-    """``call``, made in a thread that may not bind ``port`` (when ``real``)."""
-    if not real:
-        return call
-
-    def without_capability(*args: Any) -> Any:
-        with _this_thread_without_bind_capability():
-            return call(*args)
-
-    return without_capability
 
 
 # -------------------------------------------------------------- bind_preferred
@@ -299,9 +189,9 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
 
             # 4. Other errors are not hidden: a port this process may not bind...
             low_port, real = refused_low_port()
-            context = contextlib.nullcontext() if real else _refusing(low_port, watch)
+            context = contextlib.nullcontext() if real else refusing(low_port, watch)
             with context:
-                outcome = run(low_port, "127.0.0.1", call=_call_refused(bind_preferred, low_port, real))
+                outcome = run(low_port, "127.0.0.1", call=call_refused(bind_preferred, low_port, real))
             what = "a low port this process may not bind raises PermissionError"
             if outcome.raised(PermissionError):
                 report.check(True, what)
