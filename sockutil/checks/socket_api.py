@@ -54,9 +54,11 @@ BIG_SIZE = 300_000
 GREETING = b"Hello, world!\n"
 MESSAGE = b"TCP is a byte stream: it keeps no message boundaries.\n"
 
-#: The drain check's message goes out in pieces this long, this many seconds
-#: apart: each piece then arrives on its own, and the case takes 0.3 s.
-PIECE_SIZE, PIECE_GAP = 4, 0.02
+#: The drain check's message goes out in pieces this long, each one only once
+#: the student's ``recv`` has returned the one before (or after ``PIECE_WAIT``
+#: seconds, for code that stopped reading): so every ``recv`` sees one piece,
+#: however loaded the machine, and one ``recv`` can never get the whole message.
+PIECE_SIZE, PIECE_WAIT = 4, 1.0
 
 #: Pieces a client of ``check_serve_once`` sends apart, and the pause between them (s).
 PIECES = (b"one ", b"two ", b"three")
@@ -65,7 +67,7 @@ PIECE_PAUSE = 0.05
 #: Seconds the silent client of ``check_serve_once`` stays connected, waiting for
 #: the server to give up: the 1 s timeout of the accepted socket, and room to
 #: spare, but less than the check's default timeout (``DEFAULT_TIMEOUT``).
-SILENT_PATIENCE = 1.8
+SILENT_PATIENCE = 3.0
 DEFAULT_TIMEOUT = STEP_TIMEOUT * 2.5
 
 #: Names of the threads that run the student's server, so tests can find stragglers.
@@ -84,8 +86,9 @@ class _CountingSocket:
     anything a socket allows.
     """
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, returned: threading.Event) -> None:
         self._sock = sock
+        self.returned = returned  # set each time a recv returns
         self.eof_seen = False
         self.after_eof = 0
 
@@ -99,12 +102,14 @@ class _CountingSocket:
         self._before_call()
         data = self._sock.recv(bufsize, flags)
         self.eof_seen = self.eof_seen or (not data and bufsize > 0)
+        self.returned.set()
         return data
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         self._before_call()
         count = self._sock.recv_into(buffer, nbytes, flags)
         self.eof_seen = self.eof_seen or (not count and bool(nbytes or len(buffer)))
+        self.returned.set()
         return count
 
     def __getattr__(self, name: str) -> Any:
@@ -121,12 +126,21 @@ def _greeter(conn: Connection) -> None:
     conn.sendall(GREETING)
 
 
-def _in_pieces(conn: Connection) -> None:
-    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
-    for start in range(0, len(MESSAGE), PIECE_SIZE):
-        if start and not conn.sleep(PIECE_GAP):
-            return  # the server is stopping
-        conn.sendall(MESSAGE[start:start + PIECE_SIZE])
+def _in_pieces(read: threading.Event, finished: threading.Event) -> Callable[[Connection], None]:
+    """A handler that sends the next piece once the student's recv returned the last (``read``).
+
+    It stops once the student's call has ``finished``, so stopping the server never waits.
+    """
+    def handler(conn: Connection) -> None:
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
+        for start in range(0, len(MESSAGE), PIECE_SIZE):
+            if finished.is_set():
+                return
+            read.clear()
+            conn.sendall(MESSAGE[start:start + PIECE_SIZE])
+            read.wait(PIECE_WAIT)
+
+    return handler
 
 
 def _big_sender(conn: Connection) -> None:
@@ -167,21 +181,25 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
     if report.unwritten(drain):
         return report
     pieces = -(-len(MESSAGE) // PIECE_SIZE)
+    read, finished = threading.Event(), threading.Event()
     cases = [
         ("a server that sends a greeting and closes: drain() returns all of it", _greeter, GREETING),
-        (f"a message sent in {pieces} pieces, {PIECE_GAP * 1000:g} ms apart, comes back whole",
-         _in_pieces, MESSAGE),
+        (f"a message sent in {pieces} pieces, each after the last was read, comes back whole",
+         _in_pieces(read, finished), MESSAGE),
         ("300 000 bytes come back whole", _big_sender, b"0123456789" * (BIG_SIZE // 10)),
         ("a server that closes without sending anything: drain() returns b''", _silent, b""),
     ]
     recvs_after_eof = 0
     with Watch(STEP_TIMEOUT):
         for what, handler, expected in cases:
+            finished.clear()
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
                     socket.create_connection(server.address, timeout=STEP_TIMEOUT) as raw:
-                counting = _CountingSocket(raw)
+                counting = _CountingSocket(raw, read)
                 outcome = attempt(drain, counting, deadline=STEP_TIMEOUT,
                                   on_hang=lambda: raw.shutdown(socket.SHUT_RDWR))
+                finished.set()
+                read.set()
                 recvs_after_eof += counting.after_eof
                 hints = _drain_hints(counting, expected)
                 value = outcome.value
