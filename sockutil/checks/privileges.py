@@ -56,19 +56,23 @@ def this_thread_without_bind_capability() -> Iterator[None]:
     """
     if not sys.platform.startswith("linux"):
         raise OSError(errno.ENOSYS, "capabilities are Linux's")
-    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        capget, capset = libc.capget, libc.capset
+    except (OSError, AttributeError) as error:
+        raise OSError(errno.ENOSYS, "this C library has no capget/capset") from error
     header, data = _CapHeader(_CAP_VERSION_3, 0), (_CapData * 2)()
-    if libc.capget(ctypes.byref(header), data) != 0:
+    if capget(ctypes.byref(header), data) != 0:
         raise OSError(ctypes.get_errno(), "capget failed")
     before = data[0].effective
     data[0].effective = before & ~(1 << _CAP_NET_BIND_SERVICE)
-    if libc.capset(ctypes.byref(header), data) != 0:
+    if capset(ctypes.byref(header), data) != 0:
         raise OSError(ctypes.get_errno(), "capset failed")
     try:
         yield
     finally:
         data[0].effective = before
-        libc.capset(ctypes.byref(header), data)
+        capset(ctypes.byref(header), data)
 
 
 def _refused_in_a_thread(port: int) -> bool:
@@ -82,7 +86,7 @@ def _refused_in_a_thread(port: int) -> bool:
             result.append(False)
         except PermissionError:
             result.append(True)
-        except OSError:
+        except Exception:  # noqa: BLE001 - any other outcome: the kernel cannot refuse it here
             result.append(False)
 
     thread = threading.Thread(target=probe, name="sockutil-check:probe", daemon=True)
