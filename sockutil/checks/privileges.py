@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator
 from ..names import unprivileged_port_start
 from .watch import Watch
 
-__all__ = ["call_refused", "refused_low_port", "refusing", "this_thread_without_bind_capability"]
+__all__ = ["CapabilityError", "call_refused", "refused_low_port", "refusing", "this_thread_without_bind_capability"]
 
 #: Seconds the probe thread may take: one bind answers at once.
 PROBE_TIMEOUT = 2.0
@@ -48,26 +48,30 @@ _CAP_VERSION_3 = 0x20080522
 _CAP_NET_BIND_SERVICE = 10
 
 
+class CapabilityError(OSError):
+    """The thread's capabilities could not be changed (a subclass, so EPERM is not a PermissionError)."""
+
+
 @contextlib.contextmanager
 def this_thread_without_bind_capability() -> Iterator[None]:
     """Drop CAP_NET_BIND_SERVICE from the calling thread's effective set, and restore it.
 
-    Raises OSError where that cannot be done (not Linux, no libc, capset refused).
+    Raises ``CapabilityError`` where that cannot be done (not Linux, no capset, capset refused).
     """
     if not sys.platform.startswith("linux"):
-        raise OSError(errno.ENOSYS, "capabilities are Linux's")
+        raise CapabilityError(errno.ENOSYS, "capabilities are Linux's")
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         capget, capset = libc.capget, libc.capset
     except (OSError, AttributeError) as error:
-        raise OSError(errno.ENOSYS, "this C library has no capget/capset") from error
+        raise CapabilityError(errno.ENOSYS, "this C library has no capget/capset") from error
     header, data = _CapHeader(_CAP_VERSION_3, 0), (_CapData * 2)()
     if capget(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capget failed")
+        raise CapabilityError(ctypes.get_errno(), "capget failed")
     before = data[0].effective
     data[0].effective = before & ~(1 << _CAP_NET_BIND_SERVICE)
     if capset(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), "capset failed")
+        raise CapabilityError(ctypes.get_errno(), "capset failed")
     try:
         yield
     finally:
@@ -83,6 +87,8 @@ def _refused_in_a_thread(port: int) -> bool:
         try:
             with this_thread_without_bind_capability(), socket.socket() as sock:
                 sock.bind(("127.0.0.1", port))
+            result.append(False)
+        except CapabilityError:
             result.append(False)
         except PermissionError:
             result.append(True)
