@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import socket
 from typing import Any, Callable
 
@@ -39,8 +40,8 @@ NOT_HERE = "192.0.2.1"
 TIMEOUT = 2.0
 
 #: Where the check looks for free ports outside the OS's ephemeral range (two,
-#: far apart), so that a fallback to "the next port" is free, and cannot pass
-#: for one the OS picked.
+#: 1000 apart), so that a fallback to "the next port" cannot pass for one the
+#: OS picked.
 OUTSIDE_RANGE_START = 20000
 
 
@@ -52,17 +53,35 @@ def _bound(sock: Any) -> tuple[str, int] | None:
         return None
 
 
+def _is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def _free_port_outside_range(low: int, high: int, start: int) -> tuple[socket.socket, int]:
-    """A socket bound (not listening) to a free port from ``start`` on, outside the ephemeral range."""
-    for port in range(start, start + 1000):
-        if low <= port <= high:
+    """A socket bound (not listening) to a port outside the ephemeral range whose next port is free too.
+
+    The next port is free so that "fall back to port + 1" binds, and is then
+    told about port 0, not about a port in use. Each process starts its search
+    at its own offset, so that checks running side by side rarely meet.
+    """
+    offset = os.getpid() % 400 * 2
+    for port in range(start + offset, start + offset + 200, 2):
+        if low - 1 <= port <= high:  # port and port + 1 both outside the range
             continue
         holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             holder.bind(("127.0.0.1", port))
-            return holder, port
         except OSError:
             holder.close()
+            continue
+        if _is_free(port + 1):
+            return holder, port
+        holder.close()
     holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     holder.bind(("127.0.0.1", 0))
     return holder, holder.getsockname()[1]
