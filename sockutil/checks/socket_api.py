@@ -36,14 +36,10 @@ from typing import Any, Callable, Iterator
 
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
+from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
 from .harness import KIT_THREAD_PREFIX
 
 __all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF"]
-
-#: How many more ``recv`` calls a ``drain`` may make after ``recv`` returned
-#: ``b""`` before the check ends it. A correct loop makes none; a loop that
-#: ignores ``b""`` would make millions a second, since ``b""`` comes back at once.
-MAX_RECVS_AFTER_EOF = 100
 
 #: Seconds any single step of a check waits (connect, recv, the student's function).
 STEP_TIMEOUT = 2.0
@@ -75,53 +71,6 @@ THREAD_PREFIX = f"{KIT_THREAD_PREFIX}-check:serve_once"
 
 
 # ---------------------------------------------------------------------- drain
-class _KeptReading(Exception):
-    """Raised into the student's loop once it ignores b'' too often."""
-
-
-class _CountingSocket:
-    """The real socket, with its ``recv`` and ``recv_into`` calls after end-of-stream counted.
-
-    Every other attribute is the real socket's, so the student's code can do
-    anything a socket allows.
-    """
-
-    def __init__(self, sock: socket.socket, returned: threading.Event) -> None:
-        self._sock = sock
-        self.returned = returned  # set each time a recv returns
-        self.eof_seen = False
-        self.after_eof = 0
-
-    def _before_call(self) -> None:
-        if self.eof_seen:
-            self.after_eof += 1
-            if self.after_eof > MAX_RECVS_AFTER_EOF:
-                raise _KeptReading(f"recv() called {MAX_RECVS_AFTER_EOF} times after b''")
-
-    def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        self._before_call()
-        data = self._sock.recv(bufsize, flags)
-        self.eof_seen = self.eof_seen or (not data and bufsize > 0)
-        self.returned.set()
-        return data
-
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        self._before_call()
-        count = self._sock.recv_into(buffer, nbytes, flags)
-        self.eof_seen = self.eof_seen or (not count and bool(nbytes or len(buffer)))
-        self.returned.set()
-        return count
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-    def __enter__(self) -> _CountingSocket:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._sock.close()
-
-
 def _greeter(conn: Connection) -> None:
     conn.sendall(GREETING)
 
@@ -151,13 +100,13 @@ def _silent(conn: Connection) -> None:
     """Close at once without sending anything."""
 
 
-def _drain_hints(counting: _CountingSocket, expected: bytes) -> list[Hint]:
+def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
     def cut_short(outcome: Outcome) -> bool:
         value = outcome.value
         return isinstance(value, (bytes, bytearray)) and len(value) < len(expected)
 
     return [
-        Hint(raised(_KeptReading), "b'' means the peer has closed and nothing more will come: "
+        Hint(raised(KeptReading), "b'' means the peer has closed and nothing more will come: "
                                    "stop at the first b''"),
         Hint(lambda o: o.hung or o.raised(TimeoutError),
              "the peer had closed: stop at the first b'' instead of waiting for more "
@@ -195,7 +144,7 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
             finished.clear()
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
                     socket.create_connection(server.address, timeout=STEP_TIMEOUT) as raw:
-                counting = _CountingSocket(raw, read)
+                counting = CountingSocket(raw, read)
                 outcome = attempt(drain, counting, deadline=STEP_TIMEOUT,
                                   on_hang=lambda: raw.shutdown(socket.SHUT_RDWR))
                 finished.set()
@@ -203,7 +152,7 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
                 recvs_after_eof += counting.after_eof
                 hints = _drain_hints(counting, expected)
                 value = outcome.value
-                if outcome.raised(_KeptReading):
+                if outcome.raised(KeptReading):
                     report.check(False, f"{what}: recv() was called {MAX_RECVS_AFTER_EOF} more times "
                                         f"after it returned b''", pick_hint(outcome, hints))
                 elif isinstance(value, bytes) and len(value) < len(expected) and expected.startswith(value):
