@@ -17,6 +17,7 @@ has no such helper on purpose; ``bind_preferred`` returns a *bound socket*.
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ __all__ = [
     "LOOPBACK",
     "WELL_KNOWN_FALLBACK",
     "family_for",
+    "address_in_use",
     "bind_error",
     "listening_socket",
     "bind_preferred",
@@ -35,6 +37,7 @@ __all__ = [
     "service_name",
     "ephemeral_port_range",
     "unprivileged_port_start",
+    "can_bind_low_ports",
     "resolve",
 ]
 
@@ -66,9 +69,18 @@ def family_for(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+#: Windows' own number for "address in use" (WSAEADDRINUSE), which it reports beside errno.
+WSAEADDRINUSE = 10048
+
+
+def address_in_use(error: OSError) -> bool:
+    """Whether a failed bind failed because another socket holds the address (EADDRINUSE)."""
+    return error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == WSAEADDRINUSE
+
+
 def bind_error(error: OSError, host: str, port: int) -> OSError:
     """Turn a failed bind's OS error into the kit's error with fixed wording."""
-    if error.errno == errno.EADDRINUSE or getattr(error, "winerror", None) == 10048:
+    if address_in_use(error):
         return PortInUseError(host, port)
     if error.errno in (errno.EACCES, errno.EPERM):
         return PrivilegedPortError(host, port)
@@ -93,6 +105,11 @@ def bind_preferred(preferred: int, host: str = LOOPBACK) -> socket.socket:
 
     The socket is bound but not listening; call ``listen()`` on it. Read the
     port with ``sock.getsockname()[1]``.
+
+    Only a port in use (EADDRINUSE) is a reason to fall back. Any other error
+    is raised, in the kit's words where it has them: a port this process may
+    not bind (``PrivilegedPortError``) or an address this machine does not
+    have must not quietly become some other port.
     """
     family = family_for(host)
     for port in (preferred, 0):
@@ -104,13 +121,17 @@ def bind_preferred(preferred: int, host: str = LOOPBACK) -> socket.socket:
             return sock
         except OSError as error:
             sock.close()
-            if port == 0:
+            if port == 0 or not address_in_use(error):
                 raise bind_error(error, host, port) from error
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def service_port(name: str, protocol: str = "tcp") -> int:
-    """The well-known port of a service (``'http'`` -> 80), from the OS or the fallback table."""
+    """The well-known port of a service (``'http'`` -> 80), from the OS or the fallback table.
+
+    Raises ``LookupError`` for a name neither knows. Service names are not
+    URL schemes: ``ws://`` means port 80, but no service is named ``ws``.
+    """
     try:
         return socket.getservbyname(name, protocol)
     except OSError:
@@ -161,7 +182,10 @@ def ephemeral_port_range() -> tuple[int, int]:
 
 
 def unprivileged_port_start() -> int:
-    """The lowest port an ordinary user may bind (Linux reads it from the OS; else 1024).
+    """The lowest port a process may bind without privilege (Linux reads it from the OS; else 1024).
+
+    Below it, Linux requires the capability CAP_NET_BIND_SERVICE
+    (``can_bind_low_ports``), which root usually has.
 
     Linux lets the administrator change it (``net.ipv4.ip_unprivileged_port_start``).
     macOS since 10.14 (Mojave) lets anyone bind any port on the wildcard
@@ -178,6 +202,33 @@ def unprivileged_port_start() -> int:
         return int(path.read_text())
     except (OSError, ValueError):
         return 1024
+
+
+#: The bit of CAP_NET_BIND_SERVICE in Linux's capability sets (linux/capability.h).
+CAP_NET_BIND_SERVICE = 10
+
+
+def can_bind_low_ports() -> bool:
+    """Whether this thread may bind ports below ``unprivileged_port_start()``.
+
+    On Linux the capability CAP_NET_BIND_SERVICE decides, not the user id:
+    root has it unless a hardened container drops it, and ``setcap
+    cap_net_bind_service=+ep`` gives it to a program run by anyone. It is
+    read from the effective set (``CapEff``) in /proc/thread-self/status,
+    since capabilities belong to each thread. macOS has no such capability:
+    root (effective user id 0) may. Windows reserves no ports: anyone may.
+    """
+    if sys.platform == "win32":
+        return True
+    for path in ("/proc/thread-self/status", "/proc/self/status"):
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_NET_BIND_SERVICE & 1)
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def resolve(host: str, port: int | None = None, family: int = socket.AF_UNSPEC) -> list[str]:

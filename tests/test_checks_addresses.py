@@ -1,186 +1,92 @@
-"""The checks of notebook 04: binding a preferred port, and finding a URL's endpoint."""
+"""The checks of notebook 04: how they provoke errors, and what they leave behind.
+
+Plausible wrong solutions live in the gallery, tests/wrong_solutions/bind_preferred/
+and tests/wrong_solutions/parse_endpoint/.
+"""
 
 from __future__ import annotations
 
-import errno
 import socket
-import urllib.parse
+import sys
+import threading
+from pathlib import Path
+
+import pytest
 
 from sockutil import names
-from sockutil.checks.addresses import check_bind_preferred, check_parse_endpoint
+from sockutil.checks import addresses, privileges
+from sockutil.checks.addresses import check_bind_preferred
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_wrong_solutions import GALLERY, load, run_check  # noqa: E402
 
-def good_bind_preferred(port: int, host: str = "127.0.0.1") -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.bind((host, port))
-        return sock
-    except OSError as error:
-        sock.close()
-        if error.errno != errno.EADDRINUSE:
-            raise
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.bind((host, 0))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def test_a_correct_bind_preferred_passes(capsys):
-    check_bind_preferred(good_bind_preferred)
-    out = capsys.readouterr().out
-    assert "✘" not in out and "all 6 checks passed" in out
+BIND = GALLERY / "bind_preferred"
 
 
 def test_the_kits_own_bind_preferred_passes(capsys):
-    check_bind_preferred(names.bind_preferred)
-    assert "all 6 checks passed" in capsys.readouterr().out
+    report = check_bind_preferred(names.bind_preferred)
+    assert report.passed, capsys.readouterr().out
 
 
-def test_a_bind_that_never_falls_back_is_caught(capsys):
-    def stubborn(port, host="127.0.0.1"):
-        sock = socket.socket()
-        try:
-            sock.bind((host, port))
-        except OSError:
-            sock.close()
-            raise
-        return sock
+def test_the_low_port_is_really_refused_to_the_checks_thread_only():
+    """As root (CI) the kernel refuses the port to one thread; the process keeps its capability."""
+    if not sys.platform.startswith("linux") or names.unprivileged_port_start() <= 1:
+        pytest.skip("needs Linux with a privileged port range")
+    before = names.can_bind_low_ports()
+    port, real = privileges.refused_low_port()
+    assert real, "a thread without CAP_NET_BIND_SERVICE must get PermissionError"
+    assert names.can_bind_low_ports() == before
+    assert not [t for t in threading.enumerate() if t.name == "sockutil-check:probe"]
 
-    check_bind_preferred(stubborn)
+
+def test_where_the_kernel_cannot_refuse_the_check_refuses_the_port_itself(monkeypatch, capsys):
+    monkeypatch.setattr(addresses, "refused_low_port", lambda: (80, False))
+    original_bind = socket.socket.bind
+    assert run_check(BIND / "right.py").passed
+    report = run_check(BIND / "catches_every_oserror.py")
     out = capsys.readouterr().out
-    assert "✘ a taken port falls back to another port: raised OSError" in out
-    assert "hint: catch the OSError" in out
-    assert "2 of 6 checks failed" in out
-
-
-def test_a_leaky_fallback_that_ignores_the_host_is_caught(capsys):
-    def leaky(port, host="127.0.0.1"):
-        sock = socket.socket()
-        try:
-            sock.bind((host, port))
-        except OSError:
-            sock = socket.socket()  # the first socket is dropped unclosed
-            sock.bind(("127.0.0.1", 0))
-        return sock
-
-    check_bind_preferred(leaky)
-    out = capsys.readouterr().out
-    assert "✘ the socket whose bind failed was closed" in out
-    assert "✘ an address this machine does not have (192.0.2.1) raises OSError" in out
-    assert "2 of 6 checks failed" in out
+    assert not report.passed and "✘ a low port this process may not bind raises PermissionError" in out
+    assert socket.socket.bind is original_bind, "the check restores socket.socket.bind"
 
 
 def test_a_fallback_port_outside_the_os_range_is_pointed_out(capsys, monkeypatch):
     # Pretend the OS's range is tiny, so the port the OS really picked falls outside it.
-    monkeypatch.setattr("sockutil.checks.addresses.ephemeral_port_range", lambda: (1, 2))
-    check_bind_preferred(good_bind_preferred)
+    monkeypatch.setattr(addresses, "ephemeral_port_range", lambda: (1, 2))
+    check_bind_preferred(load(BIND / "right.py").bind_preferred)
     out = capsys.readouterr().out
-    assert "✘ the fallback port is one the OS picked" in out
+    assert "✘ a port a server listens on falls back to a port the OS picks" in out
     assert "hint: bind port 0 to let the OS pick" in out
 
 
-def test_a_raising_stub_is_reported_without_traceback(capsys):
-    def stub(port, host="127.0.0.1"):
-        raise NotImplementedError("write bind_preferred() first")
-
-    check_bind_preferred(stub)
+def test_a_stub_without_source_stops_at_its_first_call(capsys):
+    namespace: dict = {}
+    exec(compile("def bind_preferred(port, host='127.0.0.1'):\n    raise NotImplementedError\n",
+                 "<no source>", "exec"), namespace)
+    report = check_bind_preferred(namespace["bind_preferred"])
     out = capsys.readouterr().out
-    assert "raised NotImplementedError: write bind_preferred() first" in out
-    assert "Traceback" not in out and "Keep going!" in out
+    assert report.stopped and out == (
+        "✘ write bind_preferred() first: fill in its cell, run that cell, then run this check again\n"
+    )
 
 
-def good_parse_endpoint(url: str) -> tuple[str, int]:
-    parts = urllib.parse.urlsplit(url)
-    if not parts.hostname:
-        raise ValueError("no host")
-    port = parts.port
-    if port == 0:
-        raise ValueError("port 0 is not a destination")
-    if port is None:
-        try:
-            port = names.service_port(parts.scheme)
-        except LookupError:
-            raise ValueError("no well-known port") from None
-    return parts.hostname, port
+def test_sockets_the_student_leaves_open_are_closed_and_counted(capsys):
+    kept: list[socket.socket] = []
 
+    def hoards(port, host="127.0.0.1"):
+        spare = socket.socket()   # made and never closed
+        kept.append(spare)
+        return names.bind_preferred(port, host)
 
-def test_a_correct_parse_endpoint_passes(capsys):
-    check_parse_endpoint(good_parse_endpoint)
+    report = check_bind_preferred(hoards)
     out = capsys.readouterr().out
-    assert "✘" not in out and "all 11 checks passed" in out
-
-
-def test_splitting_the_netloc_by_hand_is_caught(capsys):
-    def by_hand(url):
-        netloc = urllib.parse.urlsplit(url).netloc
-        host, _, port = netloc.partition(":")
-        return host, int(port) if port else 80
-
-    check_parse_endpoint(by_hand)
-    out = capsys.readouterr().out
-    assert "✘ ssh://git@example.test/course.git" in out and "not part of the host" in out
-    assert "✘ http://127.0.0.1:99999/ (a port above 65535): returned" in out
-    assert "8 of 11 checks failed" in out
+    assert "✘ every socket was closed" in out and not report.passed
+    assert all(sock.fileno() == -1 for sock in kept), "the check closed what the student left open"
 
 
 def test_a_string_port_is_pointed_out(capsys):
-    check_parse_endpoint(lambda url: (urllib.parse.urlsplit(url).hostname, str(urllib.parse.urlsplit(url).port)))
-    out = capsys.readouterr().out
-    assert "the port must be an int" in out
+    import urllib.parse
 
-
-def test_lookup_error_is_not_value_error(capsys):
-    def leaks_lookup_error(url):
-        parts = urllib.parse.urlsplit(url)
-        if not parts.hostname:
-            raise ValueError("no host")
-        return parts.hostname, parts.port or names.service_port(parts.scheme)
-
-    check_parse_endpoint(leaks_lookup_error)
-    out = capsys.readouterr().out
-    assert "raised LookupError" in out and "raise ValueError instead" in out
-
-
-def test_accepting_port_0_is_caught(capsys):
-    def allows_port_0(url):
-        parts = urllib.parse.urlsplit(url)
-        if not parts.hostname:
-            raise ValueError("no host")
-        port = parts.port
-        if port is None:
-            try:
-                port = names.service_port(parts.scheme)
-            except LookupError:
-                raise ValueError("no well-known port") from None
-        return parts.hostname, port
-
-    check_parse_endpoint(allows_port_0)
-    out = capsys.readouterr().out
-    assert "✘ http://127.0.0.1:0/ (port 0, never a destination): returned ('127.0.0.1', 0)" in out
-    assert "a destination port is 1 to 65535" in out and "1 of 11 checks failed" in out
-
-
-def test_the_non_local_address_hint_names_ip_nonlocal_bind(capsys):
-    from sockutil.checks.addresses import check_bind_preferred
-
-    def falls_back_on_everything(port, host="127.0.0.1"):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            sock.close()
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                sock.bind(("127.0.0.1", 0))
-            except OSError:
-                sock.close()
-                raise
-        return sock
-
-    check_bind_preferred(falls_back_on_everything)
-    out = capsys.readouterr().out
-    assert "✘ an address this machine does not have (192.0.2.1) raises OSError" in out
-    assert "ip_nonlocal_bind" in out
+    addresses.check_parse_endpoint(
+        lambda url: (urllib.parse.urlsplit(url).hostname, str(urllib.parse.urlsplit(url).port))
+    )
+    assert "the port must be an int" in capsys.readouterr().out

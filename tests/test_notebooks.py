@@ -6,6 +6,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import mistune
 import nbformat
 import pytest
 
@@ -24,6 +25,49 @@ def load_tool():
 
 def markdown_links(text: str) -> list[str]:
     return re.findall(r"\]\(([^)\s]+)\)", text)
+
+
+#: A line that looks like a row of a pipe table: it starts and ends with "|".
+TABLE_ROW = re.compile(r"^ {0,3}\|.*\|\s*$")
+
+#: mistune (installed with JupyterLab, through nbconvert) with GitHub's pipe tables.
+_MARKDOWN = mistune.create_markdown(renderer=None, plugins=["table"])
+
+
+def broken_tables(text: str) -> list[str]:
+    """Table rows that a Markdown parser did not read as part of a table: the first line of each.
+
+    Why: a table renders only if every row has the header's number of cells
+    and nothing but rows follows its header (a paragraph or a blank line ends
+    it). mistune, like JupyterLab's renderer, then shows the remaining rows as
+    one run-on paragraph; it also refuses a table whose rows have a different
+    number of cells than its header. Any paragraph that still holds a line
+    shaped like a table row is therefore a broken table.
+    """
+    state = _MARKDOWN.block.state_cls()
+    state.process(text)
+    _MARKDOWN.block.parse(state)
+    broken = []
+    for token in state.tokens:
+        if token["type"] != "paragraph":
+            continue
+        rows = [line for line in token.get("text", "").splitlines() if TABLE_ROW.match(line)]
+        if rows:
+            broken.append(rows[0])
+    return broken
+
+
+def test_broken_tables_are_found():
+    good = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | `x` |\n"
+    assert broken_tables(good) == []
+    interrupted = "| a | b |\n|---|---|\n| 1 | 2 |\n\nA paragraph.\n| 3 | 4 |\n"
+    assert broken_tables(interrupted) == ["| 3 | 4 |"]
+    too_many_cells = "| a | b |\n|---|---|\n| 1 | 2 | 3 |\n"
+    assert broken_tables(too_many_cells) == ["| a | b |"]
+    too_few_cells = "| a | b |\n|---|---|\n| 1 |\n"
+    assert broken_tables(too_few_cells) == ["| a | b |"]
+    no_delimiter_row = "| a | b |\n| 1 | 2 |\n"
+    assert broken_tables(no_delimiter_row) == ["| a | b |"]
 
 
 def test_there_are_notebooks_numbered_from_00():
@@ -48,6 +92,13 @@ class TestEachNotebook:
         markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         for heading in ("## Questions", "## Objectives", "## Key points"):
             assert heading in markdown, f"{path.name} lacks {heading!r}"
+
+    def test_markdown_tables_render_as_tables(self, path):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                broken = broken_tables(cell.source)
+                assert not broken, f"{path.name}, cell {cell.get('id')}: a broken table at {broken[0]!r}"
 
     def test_relative_links_resolve(self, path):
         nb = nbformat.read(path, as_version=4)

@@ -2,156 +2,258 @@
 
 * ``check_bind_preferred``: the student's ``bind_preferred(port, host)`` must
   bind the port asked for when it is free, fall back to a port the OS picks
-  when it is taken, close every socket it gives up on, return a socket that
-  can still listen, and not hide other errors (an address this machine does
-  not have). The check holds a port itself to make it "taken", so the cases
-  are real binds on loopback, not simulations.
+  when it is taken (by a listener, or by a socket that is merely bound, which
+  a test ``connect`` cannot see), close every socket it gives up on, return a
+  socket that can still listen, and fall back on EADDRINUSE *only*: any other
+  error must reach the caller.
 * ``check_parse_endpoint``: the student's ``parse_endpoint(url)`` must find
   the host and port of a URL, with the scheme's well-known port when the URL
   names none, and refuse URLs that name no usable endpoint.
 
-Both print one line per case and a verdict, return None, and never show a
-traceback for the student's mistake. Every socket the check creates is
-closed before it returns.
+The classic wrong ``bind_preferred`` catches every ``OSError`` and binds port
+0 instead: a port it has no right to becomes some other port, silently. The
+check makes a bind fail for that other reason, for real, as root too: see
+``privileges``.
+
+Both return their ``Report``; every socket the check creates is closed
+before it returns, and the student's are closed too (and counted).
 """
 
 from __future__ import annotations
 
-import gc
+import contextlib
+import errno
+import os
 import socket
-import warnings
 from typing import Any, Callable
 
 from ..names import ephemeral_port_range
-from . import Report, default_timeout, describe_error
+from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
+from .privileges import call_refused, refused_low_port, refusing
 
 __all__ = ["check_bind_preferred", "check_parse_endpoint"]
 
 #: An address from TEST-NET-1 (RFC 5737): documentation only, never on a real machine.
 NOT_HERE = "192.0.2.1"
 
+#: Seconds one call may take: a bind answers at once.
+TIMEOUT = 2.0
 
-_describe = describe_error
-
-
-def _free_port() -> int:
-    """A port that was free a moment ago (the check's own race, accepted: it binds at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+#: Where the check looks for free ports outside the OS's ephemeral range (two,
+#: 1000 apart), so that a fallback to "the next port" cannot pass for one the
+#: OS picked.
+OUTSIDE_RANGE_START = 20000
 
 
-def _unclosed_sockets(call: Callable[[], Any]) -> tuple[Any, BaseException | None, int]:
-    """Run ``call``; return its result or error, and how many sockets it dropped unclosed.
-
-    A socket that is garbage-collected while still open emits a ResourceWarning
-    (ignored by default); here they are recorded and counted.
-    """
-    gc.collect()  # earlier garbage is not the student's call's doing
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        try:
-            result, error = call(), None
-        except Exception as exc:  # noqa: BLE001 - the student's error, reported in words
-            result, error = None, exc
-            # The traceback holds the student's frames, and with them any socket they
-            # dropped: let go of it here, so those sockets are counted (and freed) now.
-            seen = exc
-            while seen is not None:
-                seen.__traceback__ = None
-                seen = seen.__context__
-        gc.collect()
-    dropped = sum(1 for w in caught if issubclass(w.category, ResourceWarning) and "socket" in str(w.message))
-    return result, error, dropped
-
-
-def _bound_port(sock: Any) -> int | None:
+# -------------------------------------------------------------- bind_preferred
+def _bound(sock: Any) -> tuple[str, int] | None:
     try:
-        return sock.getsockname()[1]
+        return sock.getsockname()[:2]
     except Exception:  # noqa: BLE001 - not a socket, or closed
         return None
 
 
-def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> None:
+def _is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _free_port_outside_range(low: int, high: int, start: int) -> tuple[socket.socket, int]:
+    """A socket bound (not listening) to a port outside the ephemeral range whose next port is free too.
+
+    The next port is free so that "fall back to port + 1" binds, and is then
+    told about port 0, not about a port in use. Each process starts its search
+    at its own offset, so that checks running side by side rarely meet.
+    """
+    offset = os.getpid() % 400 * 2
+    for port in range(start + offset, start + offset + 200, 2):
+        if low - 1 <= port <= high:  # port and port + 1 both outside the range
+            continue
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            holder.bind(("127.0.0.1", port))
+        except OSError:
+            holder.close()
+            continue
+        if _is_free(port + 1):
+            return holder, port
+        holder.close()
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    return holder, holder.getsockname()[1]
+
+
+class _BindOutcome(Outcome):
+    """An outcome that shows a returned socket by its address, not by its repr."""
+
+    def describe(self) -> str:
+        if self.ok and isinstance(self.value, socket.socket):
+            address = _bound(self.value)
+            return "returned a closed socket" if address is None else (
+                f"returned a socket bound to {address[0]}:{address[1]}")
+        return super().describe()
+
+
+def _in_use(outcome: Outcome) -> bool:
+    return isinstance(outcome.error, OSError) and outcome.error.errno == errno.EADDRINUSE
+
+
+def _closed_socket(outcome: Outcome) -> bool:
+    return isinstance(outcome.value, socket.socket) and outcome.value.fileno() == -1
+
+
+_RETURN_OPEN = ("return the socket open, bound but not listening: a `with` block around it "
+                "closes it when the function returns")
+_ONLY_IN_USE = ("only a port in use (errno.EADDRINUSE) is a reason to fall back: re-raise "
+                "every other error, after closing the socket")
+
+
+def _bind_hints(port_hint: str) -> list[Hint]:
+    return [
+        Hint(hung, "bind() answers at once: do not accept() or wait for anything"),
+        Hint(raised(TypeError), "take (port, host='127.0.0.1') and return a bound socket.socket"),
+        Hint(_closed_socket, _RETURN_OPEN),
+        Hint(lambda o: o.ok and not isinstance(o.value, socket.socket), "return the socket itself"),
+        Hint(always, port_hint),
+    ]
+
+
+def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report:
     """Check ``bind_preferred(port, host='127.0.0.1') -> socket`` from notebook 04 on real binds."""
     report = Report("bind_preferred")
+    if report.unwritten(bind_preferred):
+        return report
     low, high = ephemeral_port_range()
-    kept: list[Any] = []
-    with default_timeout():
+    returned: list[Any] = []
+    holders: list[socket.socket] = []
+
+    def run(*args: Any, call: Callable[..., Any] = bind_preferred) -> Outcome:
+        outcome = attempt(call, *args, deadline=TIMEOUT, on_hang=watch.wake)
+        outcome.__class__ = _BindOutcome
+        if outcome.ok:
+            returned.append(outcome.value)
+        return outcome
+
+    def dropped_since(before: int) -> int:
+        """The student's sockets the garbage collector closed, and those left open, since ``before``."""
+        left = [s for s in watch.left_open() if not any(s is r for r in returned)]
+        return watch.count_collected() - before + len(left)
+
+    with Watch(TIMEOUT) as watch:
         try:
             # 1. A free port: it must be the one bound.
-            wanted = _free_port()
-            sock, error, _ = _unclosed_sockets(lambda: bind_preferred(wanted, "127.0.0.1"))
-            if error is not None:
-                report.check(False, f"a free port is bound as asked: raised {_describe(error)}",
-                             "create a socket, bind((host, port)) and return the socket")
-            else:
-                kept.append(sock)
-                report.check(_bound_port(sock) == wanted, "a free port is bound as asked",
-                             "bind((host, port)) with the port you were given, and return that socket")
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                wanted = probe.getsockname()[1]
+            report.case("a free port is bound as asked", run(wanted, "127.0.0.1"), ("127.0.0.1", wanted),
+                        _bind_hints("bind((host, port)) with the port you were given, and return that socket"),
+                        same=lambda value, expected: _bound(value) == expected, function="bind_preferred")
+            if report.stopped:
+                return report
 
-            # 2. A taken port: fall back to a port the OS picks, and close the failed socket.
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
-                holder.bind(("127.0.0.1", 0))
-                holder.listen(1)
-                taken = holder.getsockname()[1]
-                sock, error, dropped = _unclosed_sockets(lambda: bind_preferred(taken, "127.0.0.1"))
-                if error is not None:
-                    report.check(False, f"a taken port falls back to another port: raised {_describe(error)}",
-                                 "catch the OSError of the first bind (errno EADDRINUSE) and bind port 0 instead")
-                    report.check(False, "the fallback port is one the OS picked (no socket was returned)")
-                else:
-                    kept.append(sock)
-                    port = _bound_port(sock)
-                    report.check(port is not None and port != taken, "a taken port falls back to another port",
-                                 "if the first bind fails, bind a new socket to port 0 and return it")
-                    report.check(port is not None and low <= port <= high,
-                                 "the fallback port is one the OS picked (in its ephemeral range)",
-                                 "bind port 0 to let the OS pick: not a number you choose")
+            # 2. Taken ports: by a listener, then by a socket bound but not listening.
+            listener, taken = _free_port_outside_range(low, high, OUTSIDE_RANGE_START)
+            holders.append(listener)
+            listener.listen(1)
+            merely_bound, held = _free_port_outside_range(low, high, OUTSIDE_RANGE_START + 1000)
+            holders.append(merely_bound)
+            before = watch.count_collected()
+            fallbacks = []
+            for what, port, in_use_hint in (
+                ("a port a server listens on falls back to a port the OS picks", taken,
+                 "catch the OSError whose errno is errno.EADDRINUSE, close that socket, and bind "
+                 "a new one to port 0"),
+                ("a port a socket holds without listening falls back too", held,
+                 "a port can be taken by a socket that only bound it: connecting to it is refused, "
+                 "yet bind fails. Do not test the port first: bind it, and catch errno.EADDRINUSE"),
+            ):
+                outcome = run(port, "127.0.0.1")
+                address = _bound(outcome.value) if outcome.ok else None
+                fallbacks.append(address)
+                hints = [
+                    Hint(_in_use, in_use_hint),
+                    Hint(lambda o: _bound(o.value) is not None and _bound(o.value)[0] != "127.0.0.1",
+                         "bind the host you were given, also when you fall back to port 0"),
+                    Hint(lambda o: _bound(o.value) is not None and not low <= _bound(o.value)[1] <= high,
+                         "bind port 0 to let the OS pick a free port: not a number you choose"),
+                    *_bind_hints("if the first bind fails with EADDRINUSE, bind a new socket to port 0 "
+                                 "and return it"),
+                ]
+                report.case(what, outcome, None, hints, function="bind_preferred",
+                            same=lambda value, _: _bound(value) is not None and _bound(value)[0] == "127.0.0.1"
+                            and _bound(value)[1] != port and low <= _bound(value)[1] <= high)
+            if any(fallbacks):
+                dropped = dropped_since(before)
                 report.check(dropped == 0, "the socket whose bind failed was closed",
-                             "close the socket whose bind failed before you make a new one")
+                             f"{dropped} socket(s) were neither returned nor closed: close the socket "
+                             "whose bind failed before you make a new one")
 
             # 3. The socket returned can listen and serve.
-            if kept and _bound_port(kept[-1]) is not None:
+            # (Only a socket on loopback is made to listen: nothing from outside may reach a check.)
+            usable = next((s for s in reversed(returned) if (_bound(s) or ("",))[0] == "127.0.0.1"), None)
+            if usable is not None:
                 try:
-                    server = kept[-1]
-                    server.listen(1)
-                    with socket.create_connection(server.getsockname()[:2], timeout=5):
-                        conn, _ = server.accept()
+                    usable.listen(1)
+                    with socket.create_connection(usable.getsockname()[:2], timeout=TIMEOUT):
+                        conn, _ = usable.accept()
                         conn.close()
                     report.check(True, "the returned socket can listen() and accept a client")
-                except Exception as exc:  # noqa: BLE001
-                    report.check(False, f"the returned socket can listen() and accept a client: {_describe(exc)}",
-                                 "return the socket bound but open (not closed, not in a with block)")
+                except OSError as error:
+                    report.check(False, f"the returned socket can listen() and accept a client: "
+                                        f"{Outcome(error=error).describe()}", _RETURN_OPEN)
+
+            # 4. Other errors are not hidden: a port this process may not bind...
+            low_port, real = refused_low_port()
+            context = contextlib.nullcontext() if real else refusing(low_port, watch)
+            with context:
+                outcome = run(low_port, "127.0.0.1", call=call_refused(bind_preferred, low_port, real))
+            what = "a low port this process may not bind raises PermissionError"
+            if outcome.raised(PermissionError):
+                report.check(True, what)
             else:
-                report.check(False, "the returned socket can listen() and accept a client",
-                             "return a bound socket.socket")
+                report.case(what, outcome, None, [
+                    Hint(lambda o: o.ok, f"{_ONLY_IN_USE}. Here bind raised PermissionError: this process "
+                                         f"may not bind port {low_port}, and binding another port hides that"),
+                    Hint(always, "let the PermissionError of bind() propagate"),
+                ], same=lambda *_: False, function="bind_preferred")
 
-            # 4. Other errors are not hidden.
-            result, error, _ = _unclosed_sockets(lambda: bind_preferred(_free_port(), NOT_HERE))
-            if result is not None:
-                kept.append(result)
-            report.check(isinstance(error, OSError),
-                         f"an address this machine does not have ({NOT_HERE}) raises OSError",
-                         "only a port in use is a reason to fall back; let other errors propagate "
-                         "(if your code does, this machine lets programs bind addresses it does not have: "
-                         "Linux's net.ipv4.ip_nonlocal_bind = 1)")
+            # ... and an address this machine does not have.
+            outcome = run(wanted, NOT_HERE)
+            if outcome.raised(OSError) and not outcome.raised(PermissionError):
+                report.check(True, f"an address this machine does not have ({NOT_HERE}) raises OSError")
+            else:
+                report.case(
+                    f"an address this machine does not have ({NOT_HERE}) raises OSError", outcome, None,
+                    [Hint(lambda o: o.ok, f"{_ONLY_IN_USE}; and bind the host you were given, also for "
+                                          "port 0 (if you do both, this machine lets programs bind "
+                                          "addresses it does not have: Linux's net.ipv4.ip_nonlocal_bind = 1)"),
+                     Hint(always, "let the OSError of bind() propagate")],
+                    same=lambda *_: False, function="bind_preferred",
+                )
         finally:
-            for sock in kept:
-                try:
+            for sock in [*returned, *holders]:
+                with contextlib.suppress(Exception):
                     sock.close()
-                except Exception:  # noqa: BLE001
-                    pass
-    report.finish()
+            leaked = len(watch.left_open())
+            watch.close_all()
+    if leaked:
+        report.check(False, f"every socket was closed: {leaked} of your sockets were left open",
+                     "close the socket whenever you do not return it, also when you re-raise")
+    return report.finish()
 
 
+# -------------------------------------------------------------- parse_endpoint
 #: (url, expected (host, port), hint if wrong)
 ENDPOINTS: tuple[tuple[str, tuple[str, int], str], ...] = (
     ("http://127.0.0.1:4444/", ("127.0.0.1", 4444), "urllib.parse.urlsplit(url) has .hostname and .port"),
     ("http://127.0.0.1/index.html", ("127.0.0.1", 80),
      "no port in the URL: use the scheme's well-known port (names.service_port('http') is 80)"),
     ("https://example.test/search?q=ports", ("example.test", 443),
-     "https's well-known port is 443 (names.service_port('https'))"),
+     "https's well-known port is 443: ask names.service_port(scheme), do not assume 80"),
     ("ssh://git@example.test/course.git", ("example.test", 22),
      "the user before '@' is not part of the host: .hostname leaves it out"),
     ("http://[::1]:8080/", ("::1", 8080), "an IPv6 address sits in brackets; .hostname drops them"),
@@ -167,38 +269,46 @@ BAD_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
      ".port gives 0 here: raise ValueError yourself (a destination port is 1 to 65535)"),
     ("http:///index.html", "no host at all", "check that .hostname is not None (or empty)"),
     ("nosuch://example.test/", "no port and a scheme with no well-known port",
-     "names.service_port raises LookupError for an unknown scheme: raise ValueError instead"),
+     "names.service_port raises LookupError for an unknown scheme: catch it and raise ValueError instead"),
 )
 
 
-def check_parse_endpoint(parse_endpoint: Callable[[str], tuple[str, int]]) -> None:
+def _endpoint_hints(expected: tuple[str, int], hint: str) -> list[Hint]:
+    def pair(outcome: Outcome) -> tuple | None:
+        try:
+            return tuple(outcome.value) if outcome.ok else None
+        except TypeError:
+            return None
+
+    return [
+        Hint(lambda o: (pair(o) or (None, None))[1:] == (str(expected[1]),),
+             "the port must be an int, not text: .port gives an int"),
+        Hint(lambda o: pair(o) is not None and len(pair(o)) != 2, "return a pair: (host, port)"),
+        Hint(raised(LookupError), "names.service_port raised LookupError here, but this URL is fine: "
+                                  "use the port the URL names, or the scheme's well-known one"),
+        Hint(always, hint),
+    ]
+
+
+def check_parse_endpoint(parse_endpoint: Callable[[str], tuple[str, int]]) -> Report:
     """Check ``parse_endpoint(url) -> (host, port)`` from notebook 04 on URLs good and bad."""
     report = Report("parse_endpoint")
+    if report.unwritten(parse_endpoint):
+        return report
     for url, expected, hint in ENDPOINTS:
-        what = f"{url} → {expected}"
-        try:
-            got = parse_endpoint(url)
-        except Exception as error:  # noqa: BLE001
-            report.check(False, f"{what}: raised {_describe(error)}", hint)
-            continue
-        try:
-            as_tuple = tuple(got)
-        except TypeError:
-            as_tuple = None
-        if as_tuple == expected and isinstance(as_tuple[1], int):
-            report.check(True, what)
-        else:
-            shown = repr(got)
-            extra = "; the port must be an int" if as_tuple and len(as_tuple) == 2 and as_tuple[1] == str(expected[1]) else ""
-            report.check(False, f"{what}: got {shown[:60]}", hint + extra)
+        outcome = attempt(parse_endpoint, url, deadline=TIMEOUT)
+        report.case(f"{url} → {expected}", outcome, expected, _endpoint_hints(expected, hint),
+                    same=lambda value, want: isinstance(value, tuple) and value == want
+                    and isinstance(value[1], int), function="parse_endpoint")
+        if report.stopped:
+            return report
     for url, problem, hint in BAD_ENDPOINTS:
         what = f"{url} ({problem})"
-        try:
-            got = parse_endpoint(url)
-        except ValueError:
+        outcome = attempt(parse_endpoint, url, deadline=TIMEOUT)
+        if outcome.raised(ValueError):
             report.check(True, f"{what} → ValueError")
-        except Exception as error:  # noqa: BLE001
-            report.check(False, f"{what}: raised {_describe(error)}, not ValueError", hint)
+        elif outcome.ok:
+            report.check(False, f"{what}: {outcome.describe()} instead of raising ValueError", hint)
         else:
-            report.check(False, f"{what}: returned {got!r:.60} instead of raising ValueError", hint)
-    report.finish()
+            report.check(False, f"{what}: {outcome.describe()}, not ValueError", hint)
+    return report.finish()

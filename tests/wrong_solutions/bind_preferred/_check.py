@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.addresses:check_bind_preferred"
+FUNCTIONS = ("bind_preferred",)

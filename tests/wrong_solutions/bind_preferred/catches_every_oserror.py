@@ -1,0 +1,21 @@
+"""Falls back on any OSError: a port it may not bind (PermissionError) silently becomes another port."""
+
+HINT_WORDS = ("only a port in use", "re-raise", "permissionerror")
+
+import socket
+
+
+def bind_preferred(port: int, host: str = "127.0.0.1") -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, port))
+        return sock
+    except OSError:
+        sock.close()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, 0))
+    except OSError:
+        sock.close()
+        raise
+    return sock

@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.socket_api:check_drain"
+FUNCTIONS = ("drain",)

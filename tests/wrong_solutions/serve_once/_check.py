@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.socket_api:check_serve_once"
+FUNCTIONS = ("serve_once",)

@@ -1,0 +1,20 @@
+"""Returns the capitals it sent instead of the request it received."""
+
+HINT_WORDS = ("return the request as it came",)
+
+import socket
+
+
+def serve_once(announce) -> bytes:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(1.0)
+        announce(listener.getsockname()[1])
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(1.0)
+            request = b""
+            while chunk := conn.recv(4096):
+                request += chunk
+            reply = request.upper()
+            conn.sendall(reply)
+    return reply
