@@ -14,6 +14,8 @@ still catches them.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
     "SockutilError",
     "PortInUseError",
@@ -147,8 +149,9 @@ class PrivilegedPortError(SockutilError, PermissionError):
         self.port = port
         super().__init__(
             f"binding port {port} on {host} was refused: on this system ports this low "
-            f"need extra privileges (root, or a lower net.ipv4.ip_unprivileged_port_start "
-            f"on Linux). Use a port of 1024 or above, or port=0."
+            f"need a privilege (on Linux the capability CAP_NET_BIND_SERVICE, which root "
+            f"usually has, or a lower net.ipv4.ip_unprivileged_port_start). "
+            f"Use a port of 1024 or above, or port=0."
         )
 
 
@@ -168,15 +171,18 @@ def describe_error(error: BaseException, limit: int = 90) -> str:
     """An exception in words that read the same on every OS.
 
     Errors from the OS (``ConnectionResetError``, ``TimeoutError``, ...) are
-    named only: their text ("[Errno 104] Connection reset by peer") differs
-    between Linux, macOS and Windows. Other exceptions keep their message,
+    named only: their text ("[Errno 104] Connection reset by peer") and number
+    differ between Linux, macOS and Windows. A plain ``OSError``, whose class
+    says nothing, also gets its errno's symbolic name (``OSError (EADDRINUSE)``),
+    which is the same on every POSIX system. Other exceptions keep their message,
     cut to ``limit`` characters; names from outside the builtins and the kit
     are qualified by their module (``struct.error``).
     """
     kind = type(error)
     from_kit = kind.__module__.startswith("sockutil")
     if isinstance(error, OSError) and not from_kit:
-        return kind.__name__
+        code = errno.errorcode.get(error.errno) if kind is OSError and error.errno else None
+        return f"{kind.__name__} ({code})" if code else kind.__name__
     name = kind.__name__ if kind.__module__ == "builtins" or from_kit else f"{kind.__module__}.{kind.__name__}"
     text = " ".join(str(error).split())
     if len(text) > limit:

@@ -137,3 +137,34 @@ def test_readme_links_resolve():
         if re.match(r"[a-z]+:", link) or link.startswith("#"):
             continue
         assert (ROOT / link.split("#", 1)[0]).exists(), f"README: broken link {link}"
+
+
+def sanitize_rules() -> list[tuple[str, str]]:
+    lines = [line for line in (ROOT / "tests" / "sanitize.cfg").read_text(encoding="utf-8").splitlines()
+             if line.startswith(("regex:", "replace:"))]
+    rules = list(zip(lines[::2], lines[1::2]))
+    assert all(r.startswith("regex:") and s.startswith("replace:") for r, s in rules), "unpaired rule"
+    return [(r[len("regex:"):].strip(), s[len("replace:"):].strip()) for r, s in rules]
+
+
+def saved_output_text() -> str:
+    texts = []
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                texts.append(output.get("text", "") or str(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+def test_every_sanitize_rule_matches_a_saved_output():
+    outputs = saved_output_text()
+    for regex, _ in sanitize_rules():
+        assert re.search(regex, outputs), f"sanitize rule matches no saved output: {regex}"
+
+
+def test_the_port_rule_spares_the_ports_a_lesson_chooses():
+    (regex, _), *_ = sanitize_rules()
+    for chosen in ("127.0.0.1:4444", "[::1]:8080", "127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:80"):
+        assert not re.search(regex, chosen), chosen
+    for picked in ("127.0.0.1:32768", "127.0.0.1:60999", "[::1]:49152", "localhost:65535"):
+        assert re.search(regex, picked), picked

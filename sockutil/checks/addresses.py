@@ -87,17 +87,6 @@ def _free_port_outside_range(low: int, high: int, start: int) -> tuple[socket.so
     return holder, holder.getsockname()[1]
 
 
-class _BindOutcome(Outcome):
-    """An outcome that shows a returned socket by its address, not by its repr."""
-
-    def describe(self) -> str:
-        if self.ok and isinstance(self.value, socket.socket):
-            address = _bound(self.value)
-            return "returned a closed socket" if address is None else (
-                f"returned a socket bound to {address[0]}:{address[1]}")
-        return super().describe()
-
-
 def _in_use(outcome: Outcome) -> bool:
     return isinstance(outcome.error, OSError) and outcome.error.errno == errno.EADDRINUSE
 
@@ -133,7 +122,6 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
 
     def run(*args: Any, call: Callable[..., Any] = bind_preferred) -> Outcome:
         outcome = attempt(call, *args, deadline=TIMEOUT, on_hang=watch.wake)
-        outcome.__class__ = _BindOutcome
         if outcome.ok:
             returned.append(outcome.value)
         return outcome

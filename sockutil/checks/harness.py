@@ -42,6 +42,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import inspect
+import socket
 import textwrap
 import threading
 import time
@@ -67,9 +68,28 @@ KIT_THREAD_PREFIX = "sockutil"
 
 
 def short(value: object, limit: int = SHORT) -> str:
-    """``repr(value)``, cut to ``limit`` characters with ``...``."""
+    """``repr(value)``, cut to ``limit`` characters with ``...``; a socket by its state and address.
+
+    A socket's own repr is long and full of numbers that change every run
+    (``fd=57``, the ports); "a socket bound to 127.0.0.1:5000" says what matters.
+    """
+    if isinstance(value, socket.socket):
+        return _socket_words(value)
     shown = repr(value)
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _socket_words(sock: socket.socket) -> str:
+    if sock.fileno() == -1:
+        return "a closed socket"
+    try:
+        address = sock.getsockname()
+    except OSError:
+        return "a socket"
+    if not isinstance(address, tuple) or address[1] == 0:
+        return "a socket bound to nothing yet"
+    host = f"[{address[0]}]" if ":" in address[0] else address[0]
+    return f"a socket bound to {host}:{address[1]}"
 
 
 # ------------------------------------------------------------------ outcomes
