@@ -115,3 +115,26 @@ def test_the_check_restores_every_setting_it_touches(capsys):
 ])
 def test_the_shared_store_judge_tells_a_value_by_its_bytes(word, reply, wrong):
     assert bool(_judge(word, reply)) is wrong
+
+
+def solution_code(notebook: str) -> list[str]:
+    """The code between the BEGIN and END SOLUTION markers of every solution cell of a notebook."""
+    import nbformat
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / notebook
+    blocks = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
+            body = cell.source.split("### BEGIN SOLUTION\n", 1)[1].split("### END SOLUTION", 1)[0]
+            blocks.append(body.strip())
+    return blocks
+
+
+@pytest.mark.parametrize("notebook,exercise", [("08-many-clients.ipynb", "serve_upper"),
+                                               ("09-lab.ipynb", "serve_kv")])
+def test_the_gallery_right_solution_is_the_notebooks(notebook, exercise):
+    right = (GALLERY.parent / exercise / "right.py").read_text(encoding="utf-8")
+    blocks = solution_code(notebook)
+    assert blocks, f"{notebook} has no solution cells"
+    for block in blocks:
+        assert block in right, f"right.py of {exercise} differs from this solution cell:\n{block[:200]}"
