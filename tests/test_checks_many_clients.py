@@ -5,6 +5,7 @@ Plausible wrong solutions of the exercise live in ``tests/wrong_solutions/serve_
 
 from __future__ import annotations
 
+import selectors
 import socket
 import threading
 import time
@@ -127,3 +128,62 @@ def test_the_check_lends_the_server_no_default_timeout():
 
     check_serve_upper(spy)
     assert seen == [None]
+
+
+def selectors_upper(listener: socket.socket, stop: threading.Event) -> None:
+    """The notebook's selectors loop, in capitals: one thread, a write buffer per client."""
+    listener.setblocking(False)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    owed: dict[socket.socket, bytes] = {}
+
+    def drop(conn: socket.socket) -> None:
+        selector.unregister(conn)
+        del owed[conn]
+        conn.close()
+
+    try:
+        while not stop.is_set():
+            for key, mask in selector.select(0.1):
+                sock = key.fileobj
+                if sock is listener:
+                    try:
+                        conn, _ = listener.accept()
+                    except (BlockingIOError, ConnectionAbortedError):
+                        continue
+                    conn.setblocking(False)
+                    owed[conn] = b""
+                    selector.register(conn, selectors.EVENT_READ)
+                elif mask & selectors.EVENT_READ:
+                    try:
+                        data = sock.recv(4096)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:
+                        drop(sock)
+                        continue
+                    owed[sock] = data.upper()
+                    selector.modify(sock, selectors.EVENT_WRITE)
+                else:
+                    try:
+                        sent = sock.send(owed[sock])
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        drop(sock)
+                        continue
+                    owed[sock] = owed[sock][sent:]
+                    if not owed[sock]:
+                        selector.modify(sock, selectors.EVENT_READ)
+    finally:
+        for conn in list(owed):
+            drop(conn)
+        selector.close()
+
+
+def test_a_selectors_loop_with_a_write_buffer_passes_too(capsys):
+    report = check_serve_upper(selectors_upper)
+    out = capsys.readouterr().out
+    assert report.passed, out

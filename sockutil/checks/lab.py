@@ -1,4 +1,4 @@
-"""Self-check for notebook 09, the lab: a key-value server, tried the way the world would try it.
+r"""Self-check for notebook 09, the lab: a key-value server, tried the way the world would try it.
 
 Why: a server that answers one polite client is half done. Real clients send
 a command in pieces or several at once, close or reset in the middle of a
@@ -12,24 +12,31 @@ wrong; every wait is bounded, so a broken server makes cases fail, never hangs.
 
 The protocol (defined in the notebook, repeated here because the check tests it):
 
-=====================================  ===================================================
-client sends                           server replies
-=====================================  ===================================================
-``SET <key> <length>\\n`` + value       ``OK\\n`` once all ``length`` bytes arrived
-``GET <key>\\n``                        ``VALUE <length>\\n`` + value, or ``NOT_FOUND\\n``
-``DEL <key>\\n``                        ``DELETED\\n`` or ``NOT_FOUND\\n``
-an unknown command, a malformed GET    ``ERROR <reason>\\n``; the connection stays open
-or DEL, a line that is not printable
-UTF-8 (and not a SET)
-a malformed SET: a wrong number of     ``ERROR <reason>\\n``, then the server hangs up: it
-words, a bad key, a length that is     cannot tell where the value ends, and reading on
-not ASCII digits                       would run the value's bytes as commands
-a line over ``MAX_LINE`` bytes          ``ERROR <reason>\\n``, then the server hangs up
-a length over ``MAX_VALUE``             ``ERROR <reason>\\n``, then the server hangs up
-=====================================  ===================================================
++-------------------------------------------+---------------------------------------------------+
+| client sends                              | server replies                                    |
++===========================================+===================================================+
+| ``SET <key> <length>\n`` + value          | ``OK\n`` once all ``<length>`` bytes have arrived |
++-------------------------------------------+---------------------------------------------------+
+| ``GET <key>\n``                           | ``VALUE <length>\n`` + value, or ``NOT_FOUND\n``  |
++-------------------------------------------+---------------------------------------------------+
+| ``DEL <key>\n``                           | ``DELETED\n`` or ``NOT_FOUND\n``                  |
++-------------------------------------------+---------------------------------------------------+
+| an unknown command; a GET or DEL with a   | ``ERROR <reason>\n``; the connection stays open   |
+| wrong number of words or an empty word;   |                                                   |
+| a line that is not printable UTF-8        |                                                   |
++-------------------------------------------+---------------------------------------------------+
+| a malformed SET: a wrong number of words, | ``ERROR <reason>\n``, then the server hangs up:   |
+| an empty word, a character that is not    | it cannot tell where the value ends, and          |
+| printable, a length that is not ASCII     | reading on would run its bytes as commands        |
+| digits                                    |                                                   |
++-------------------------------------------+---------------------------------------------------+
+| a line over ``MAX_LINE`` bytes            | ``ERROR <reason>\n``, then the server hangs up    |
++-------------------------------------------+---------------------------------------------------+
+| a length over ``MAX_VALUE``               | ``ERROR <reason>\n``, then the server hangs up    |
++-------------------------------------------+---------------------------------------------------+
 
-Lines end with ``\\n`` (a ``\\r`` before it is dropped; empty lines are
-ignored) and are at most ``MAX_LINE`` bytes, a ``\\r`` included. Words are
+Lines end with ``\n`` (a ``\r`` before it is dropped; empty lines are
+ignored) and are at most ``MAX_LINE`` bytes, a ``\r`` included. Words are
 separated by single spaces; every character is printable (no tab, no control
 character); command names are upper case. A length is one or more ASCII
 digits, leading zeros allowed, at most ``MAX_VALUE``. A client that sends

@@ -26,7 +26,7 @@ class KVOutcome(Outcome):
     def __init__(self, failure: Failed | None = None) -> None:
         super().__init__(value=failure is None)
         self.cause = failure.cause if failure else ""
-        self.line = getattr(failure, "line", b"")
+        self.line = failure.line if failure else b""
         self.words = str(failure) if failure else ""
 
     def describe(self) -> str:
@@ -50,9 +50,7 @@ class Case(NamedTuple):
 
 def _on(line: bytes, failure: Failed) -> Failed:
     """The same failure, said to have happened after ``line``."""
-    tagged = Failed(f"after {shown(line)}: {failure}", failure.cause)
-    tagged.line = line  # type: ignore[attr-defined]
-    return tagged
+    return Failed(f"after {shown(line)}: {failure}", failure.cause, line)
 
 
 # --------------------------------------------------------------- the basics

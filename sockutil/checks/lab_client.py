@@ -36,11 +36,13 @@ HANG_UP_TIMEOUT = min(REPLY_TIMEOUT, IDLE_TIMEOUT / 2)
 
 
 class Failed(Exception):
-    """A case went wrong: ``str(failure)`` says how, ``cause`` tags why, for the hint."""
+    """A case went wrong: ``str(failure)`` says how, ``cause`` tags why, ``line`` is the command
+    line it went wrong after (if the case sends several), all for the hint."""
 
-    def __init__(self, words: str, cause: str = "wrong_reply") -> None:
+    def __init__(self, words: str, cause: str = "wrong_reply", line: bytes = b"") -> None:
         super().__init__(words)
         self.cause = cause
+        self.line = line
 
 
 def shown(data: bytes, limit: int = 40) -> str:
