@@ -27,7 +27,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sockutil"
 FLOOR_OF = {
     "errors": 0, "framing": 0, "netsim": 0, "events": 0,
     "servers": 1, "handlers": 1, "clients": 1, "names": 1, "kernel": 1, "trace": 1,
-    "concurrency": 1, "chat": 1, "connection": 1, "lifecycle": 1, "registry": 1,
+    "concurrency": 1, "chat": 1, "connection": 1, "lifecycle": 1, "registry": 1, "races": 1,
     "plots": 2, "widgets": 2, "checks": 2, "cli": 2, "__main__": 2,
 }
 FLOOR_NAMES = ("bottom (pure)", "middle (sockets)", "top (presentation)")
@@ -123,3 +123,14 @@ def test_the_reader_sees_relative_lazy_and_package_imports(tmp_path):
     assert ("sockutil.checks.plots", True) in found
     assert ("matplotlib.pyplot", False) in found
     assert floor_of("sockutil.servers") == 1 and floor_of("sockutil.checks.x") == 2
+
+
+#: "Small modules with one job": about 400 lines at most. A little slack for a
+#: docstring that says why; a module far past it has two jobs.
+MAX_LINES = 420
+
+
+@pytest.mark.parametrize("name,path", modules(), ids=[name for name, _ in modules()])
+def test_every_module_is_small(name, path):
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"sockutil.{name} has {lines} lines: split it along a seam"

@@ -107,7 +107,7 @@ def test_plots_of_an_empty_or_failed_transfer_do_not_fail():
 
 def test_race_panels_draws_one_panel_per_model_and_leaves_out_failures():
     import math
-    from sockutil.checks.many_clients import Race
+    from sockutil.races import Race
 
     ok = Race(0.5, slow=0.6, fast=[0.01, 0.02, 0.03], slow_sent=0.5)
     failed = Race(0.5, slow=math.inf, fast=[math.inf, 0.02, math.inf], slow_sent=0.5)

@@ -1,432 +1,337 @@
-"""Self-checks for notebook 08, Many clients, and the harness its cells share.
+"""Self-check for notebook 08, Many clients: ``serve_upper(listener, stop)``.
 
-Why: notebook 08 has students write servers as functions
-``serve(listener, stop)``: the caller binds and listens (so "Address already
-in use" would appear in the caller's cell), the function accepts and serves
-until the ``threading.Event`` ``stop`` is set. This module runs such a
-function the way a lesson needs it:
+Why these clients: a server that answers one polite client is easy to get
+right by accident. Each client here is built to fail one classic mistake,
+and each failure's hint is chosen by what actually went wrong:
 
-* ``ServerUnderTest`` runs it in a background thread, catches whatever it
-  raises (and whatever escapes the threads it starts) so nothing reaches
-  stderr, and stops it with a bounded join.
-* ``time_clients`` is the race the notebook plots: one slow client that
-  connects first and dawdles before it sends, and several fast clients right
-  behind it. Each records when its whole reply arrived. The times go into
-  plots; the notebook prints only relations between them ("the fast clients
-  waited for the slow one: True"), which are the same on every run.
-* ``check_serve_upper`` is the exercise's self-check.
+* two messages, the second sent only after the first reply came back: a
+  server that takes one ``recv`` per connection answers the first and closes;
+* 8 MB sent while the client reads late, through a small receive buffer:
+  the server's sends meet full buffers, so ``send`` takes only part of the
+  data and ``sendall`` on a non-blocking socket stops with
+  ``BlockingIOError`` (the hint then names the socket's mode, read from the
+  student's own sockets);
+* a client that closes its sending side, and one that resets: the first must
+  get its reply and then an end of stream, the second must end only its own
+  thread (an exception escaping a thread is recorded by the ``Watch``);
+* a client that connects and stays silent, until after ``stop`` is set: a
+  thread blocked in ``recv`` without a timeout never ends;
+* the race of ``sockutil.races``: one slow client and six fast ones.
 
-Every wait here is bounded, so a wrong or unfinished server cannot hang the
-kernel: it can only make a case fail.
+The server runs with no default socket timeout (``Watch(None)``), exactly as
+in a notebook, so a missing ``settimeout`` is not hidden by the check.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from ..names import LOOPBACK
-from . import Report, default_timeout, describe_error
+from ..races import time_clients
+from . import Hint, Outcome, Report, Watch, always
+from .server_under_test import Reply, Serve, ServerUnderTest, Stopped, describe_bytes, reset
 
-__all__ = ["Serve", "ServerUnderTest", "Race", "time_clients", "check_serve_upper"]
+__all__ = ["Serve", "check_serve_upper"]
 
-#: A server as the notebooks write it: serve ``listener`` until ``stop`` is set.
-Serve = Callable[[socket.socket, threading.Event], None]
+#: Seconds ``serve_upper`` may take to return after ``stop`` is set: the
+#: worked solution waits for a client in progress, whose timeout is 2 s, plus
+#: the 0.1 s of an accept timeout, plus room for a loaded machine.
+STOP_GRACE = 3.0
 
-#: Seconds a server function may take to return after ``stop`` is set. The
-#: notebook's servers look at the flag every 0.1 s; two seconds also covers a
-#: worker thread that finishes a client first.
-STOP_GRACE = 2.0
+#: Seconds any one reply may take to begin or to go on: loopback answers in microseconds.
+REPLY_TIMEOUT = 2.0
 
+#: The big message: 8 000 000 bytes of lines, far more than the kernel's buffers hold.
+BIG = (b"x" * 99 + b"\n") * 80_000
 
-_describe = describe_error
+#: Seconds the big client waits before it starts reading, and its receive
+#: buffer in bytes: together they make sure the server's sends meet full buffers.
+READ_LATE = 0.2
+SMALL_RCVBUF = 16 * 1024
 
-
-class ServerUnderTest:
-    """Run ``serve(listener, stop)`` in a background thread, on 127.0.0.1 and a free port.
-
-    Use it as a context manager; leaving the block sets ``stop`` and joins the
-    thread (at most ``STOP_GRACE`` seconds). While it runs:
-
-    * ``error`` says what ``serve`` raised (``"NotImplementedError: ..."``),
-      if it did;
-    * ``thread_errors`` lists exceptions that escaped any other thread. They
-      are caught by a temporary ``threading.excepthook``, because the default
-      hook prints a traceback to stderr, where it would land in some later cell.
-    """
-
-    def __init__(self, serve: Serve, name: str = "server") -> None:
-        self.serve = serve
-        self.name = name
-        self.stop_event = threading.Event()
-        self.error: str | None = None
-        self.thread_errors: list[str] = []
-        self.returned_in_time: bool | None = None
-        self._listener: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._previous_hook = threading.excepthook
-
-    # -------------------------------------------------------------- running
-    def __enter__(self) -> ServerUnderTest:
-        # The interface promised to students: a blocking socket, bound and listening.
-        self._listener = socket.create_server((LOOPBACK, 0), backlog=64)
-        self._listener.settimeout(None)
-        self._previous_hook = threading.excepthook
-        threading.excepthook = self._record_thread_error
-        self._thread = threading.Thread(
-            target=self._run, name=f"sockutil-check:{self.name}", daemon=True
-        )
-        self._thread.start()
-        self._thread.join(0.05)  # a stub that raises at once is caught before any client connects
-        return self
-
-    def _run(self) -> None:
-        assert self._listener is not None
-        try:
-            self.serve(self._listener, self.stop_event)
-        except BaseException as error:  # noqa: BLE001 - reported in words, never printed
-            self.error = _describe(error)
-
-    def _record_thread_error(self, args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is SystemExit:
-            return
-        self.thread_errors.append(
-            _describe(args.exc_value) if args.exc_value is not None else args.exc_type.__name__
-        )
-
-    @property
-    def port(self) -> int:
-        assert self._listener is not None
-        return self._listener.getsockname()[1]
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def report_stop(self, report: Report, who: str, stop_hint: str, thread_hint: str) -> None:
-        """Stop the server and report, in words, whether it returned and whether threads raised.
-
-        Both the many-clients and the lab check end this way; ``who`` names the
-        student's function ("your server", "serve_kv").
-        """
-        was_alive = self.alive
-        returned = self.stop()
-        if was_alive:
-            if returned:
-                report.check(True, f"{who} returned within 2 s after stop was set")
-            else:
-                where = ("it is still running in the background: restart the kernel "
-                         "(Kernel > Restart) before you try again"
-                         if self.alive else "it returned only later")
-                report.check(False, f"{who} did not return within 2 s after stop was set; {where}",
-                             stop_hint)
-        report.check(not self.thread_errors,
-                     "no exception escaped your server's threads" if not self.thread_errors
-                     else f"an exception escaped a thread: {self.thread_errors[0]}",
-                     thread_hint)
-
-    def why_dead(self) -> str:
-        """Words for a server thread that is no longer running, for a failed case."""
-        if self.error:
-            return f"your server raised {self.error}"
-        return "your server function returned before stop was set"
-
-    # ------------------------------------------------------------- stopping
-    def stop(self) -> bool:
-        """Set ``stop``, wait for the function to return; True if it did in time."""
-        if self.returned_in_time is not None:
-            return self.returned_in_time
-        self.stop_event.set()
-        assert self._thread is not None
-        self._thread.join(STOP_GRACE)
-        self.returned_in_time = not self._thread.is_alive()
-        if not self.returned_in_time:
-            # Best effort for a loop blocked in accept() without a timeout:
-            # one last connection wakes it, so that it can see the flag.
-            try:
-                socket.create_connection((LOOPBACK, self.port), timeout=0.5).close()
-            except OSError:
-                pass
-            self._thread.join(0.5)
-        return self.returned_in_time
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            self.stop()
-        finally:
-            threading.excepthook = self._previous_hook
-            if self._listener is not None:
-                self._listener.close()
+WRITE_BUFFER = ("sendall() on a non-blocking socket stops with BlockingIOError as soon as the "
+                "kernel's buffers are full, having sent an unknown part: keep the bytes you owe each "
+                "client in a write buffer, and send from it with send() when the selector says the "
+                "socket is writable")
 
 
-# ---------------------------------------------------------------- the race
-@dataclass
-class Race:
-    """When each client of ``time_clients`` had its whole reply, in seconds after the slow one connected.
-
-    A client that failed (refused, timed out, wrong reply) has ``math.inf``.
-    ``slow_sent`` is when the slow client sent its line (``math.inf`` if it
-    never did).
-    """
-
-    slow_delay: float
-    slow: float = math.inf
-    fast: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    slow_sent: float = math.inf
-
-    @property
-    def times(self) -> list[float]:
-        """Every client's finite completion time, for a plot."""
-        return [t for t in [self.slow, *self.fast] if math.isfinite(t)]
-
-    @property
-    def answered(self) -> int:
-        """How many clients got their whole, correct reply."""
-        return len(self.times)
-
-    @property
-    def clients(self) -> int:
-        return 1 + len(self.fast)
-
-    @property
-    def fast_before_slow_sent(self) -> int:
-        """How many fast clients had their whole reply before the slow client sent its line.
-
-        Why an order of events and not a time limit: the slow client waits for
-        the fast ones (see ``time_clients``), so on a server that serves
-        clients concurrently this is every fast client however loaded the
-        machine is, and on a server that serves one client at a time it is
-        none, by construction.
-        """
-        return sum(1 for t in self.fast if t < self.slow_sent)
+RACE = "7 clients at once, one of them slow: the 6 fast ones are answered before the slow one sends"
 
 
-class _Countdown:
-    """An event that is set once ``count`` clients are done (answered or failed)."""
-
-    def __init__(self, count: int) -> None:
-        self._lock = threading.Lock()
-        self._left = count
-        self.done = threading.Event()
-        if count <= 0:
-            self.done.set()
-
-    def one_done(self) -> None:
-        with self._lock:
-            self._left -= 1
-            if self._left <= 0:
-                self.done.set()
-
-
-def _one_client(
-    port: int, message: bytes, expected: bytes, timeout: float, wait: Callable[[], None] | None,
-    t0: list[float], connected: threading.Event | None, sent: list[float],
-) -> tuple[float, str]:
-    """Connect, (wait), send, read ``len(expected)`` bytes, close. Return (finish time, error)."""
+# ------------------------------------------------------------------ clients
+def _read(sock: socket.socket, nbytes: int, reply: bytearray) -> str:
+    """Read until ``reply`` holds ``nbytes`` bytes; return how it ended."""
     try:
-        with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
-            if connected is not None:  # the slow client: the clock starts now
-                t0.append(time.perf_counter())
-                connected.set()
-            if wait is not None:
-                wait()
-                sent.append(time.perf_counter() - t0[0])
-            sock.sendall(message)
-            reply = b""
-            while len(reply) < len(expected):
-                data = sock.recv(65536)
-                if not data:
-                    break
-                reply += data
-            finished = time.perf_counter()
-    except OSError as error:
-        return math.inf, type(error).__name__
-    if reply != expected:
-        return math.inf, "wrong reply"
-    return finished - t0[0], ""
+        while len(reply) < nbytes:
+            data = sock.recv(65536)
+            if not data:
+                return "closed"
+            reply += data
+    except TimeoutError:
+        return "timeout"
+    except OSError:
+        return "reset"
+    return "complete"
 
 
-def time_clients(
-    port: int,
-    fast: int = 6,
-    slow_delay: float = 0.5,
-    message: bytes = b"hello\n",
-    expected: bytes | None = None,
-    timeout: float = 5.0,
-    patience: float = 2.0,
-) -> Race:
-    """Race one slow client and ``fast`` fast ones against the server on ``port``.
-
-    The slow client connects first, then dawdles before it sends ``message``
-    (a person typing, a bad network): it waits ``slow_delay`` seconds *and*
-    until every fast client is done (answered or failed), but never more than
-    ``patience`` seconds in all. As soon as it is connected, the fast clients
-    connect and send ``message`` at once. Each client reads until it has
-    ``len(expected)`` bytes (``expected`` defaults to ``message``: an echo),
-    then closes. Every socket has ``timeout``.
-
-    Why the slow client waits for the fast ones: then "the fast clients
-    finished before the slow one sent" (``Race.fast_before_slow_sent``) is an
-    order of events, true on any concurrent server however slow the machine,
-    not a race against a clock. A server that serves one client at a time
-    took the slow client first (it connected first), so its fast clients
-    queue behind it and cannot finish before it sends: the slow client gives
-    up waiting after ``patience`` seconds. Keep ``patience`` below the
-    server's idle timeout, or the server may drop the slow client for its
-    silence.
-    """
-    expected = message if expected is None else expected
-    race = Race(slow_delay)
-    t0: list[float] = []
-    sent: list[float] = []
-    connected = threading.Event()
-    countdown = _Countdown(fast)
-    results: dict[str, tuple[float, str]] = {}
-
-    def dawdle() -> None:
-        started = time.perf_counter()
-        time.sleep(slow_delay)
-        countdown.done.wait(max(0.0, patience - (time.perf_counter() - started)))
-
-    def run(name: str, wait: Callable[[], None] | None, signal: threading.Event | None) -> None:
-        try:
-            results[name] = _one_client(port, message, expected, timeout, wait, t0, signal, sent)
-        finally:
-            if signal is None:
-                countdown.one_done()
-
-    slow = threading.Thread(target=run, args=("slow", dawdle, connected),
-                            name="race:slow", daemon=True)
-    slow.start()
-    threads = [slow]
-    if connected.wait(timeout):
-        for i in range(fast):
-            thread = threading.Thread(target=run, args=(f"fast{i}", None, None),
-                                      name=f"race:fast{i}", daemon=True)
-            thread.start()
-            threads.append(thread)
-    for thread in threads:
-        thread.join(max(slow_delay, patience) + 2 * timeout + 1)
-    race.slow, error = results.get("slow", (math.inf, "no answer"))
-    race.slow_sent = sent[0] if sent else math.inf
-    race.errors = [error] if error else []
-    for i in range(fast):
-        finished, error = results.get(f"fast{i}", (math.inf, "no answer"))
-        race.fast.append(finished)
-        if error:
-            race.errors.append(error)
-    return race
+def _ending(ended: str) -> str:
+    return {
+        "closed": ", then your server closed the connection",
+        "reset": ", then your server reset the connection",
+        "timeout": f", then nothing more for {REPLY_TIMEOUT:g} s",
+    }.get(ended, "")
 
 
-# --------------------------------------------------------------- the check
-def _talk(port: int, data: bytes, nbytes: int, timeout: float = 2.0,
-          half_close: bool = False, read_after: float = 0.0) -> bytes:
-    """Send ``data`` and read ``nbytes`` back, starting to read after ``read_after`` seconds.
-
-    The data is sent from a thread, so a big message cannot deadlock against
-    a server that answers while we still send. Reading late lets the kernel's
-    buffers fill up, so a server's ``send`` can take only part of its data.
-    """
-    with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
-        failure: list[str] = []
-
-        def sender() -> None:
-            try:
+def _converse(port: int, steps: list[tuple[bytes, int]]) -> Reply:
+    """For each (data, n) of ``steps``: send data, then read until n more bytes have arrived."""
+    reply = bytearray()
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT) as sock:
+            wanted = 0
+            for data, nbytes in steps:
                 sock.sendall(data)
-                if half_close:
-                    sock.shutdown(socket.SHUT_WR)
-            except OSError as error:
-                failure.append(type(error).__name__)
-
-        thread = threading.Thread(target=sender, name="check:sender", daemon=True)
-        thread.start()
-        reply = b""
-        try:
-            time.sleep(read_after)
-            while len(reply) < nbytes:
-                piece = sock.recv(65536)
-                if not piece:
+                wanted += nbytes
+                ended = _read(sock, wanted, reply)
+                if ended != "complete":
                     break
-                reply += piece
-        finally:
-            thread.join(timeout + 1)
-        return reply
+            else:
+                ended = "complete"
+    except OSError as error:
+        return Reply(value=bytes(reply), ended="refused", words=f"the client got {type(error).__name__}")
+    return Reply(value=bytes(reply), ended=ended, words=describe_bytes(bytes(reply), wanted) + _ending(ended))
 
 
-def check_serve_upper(serve_upper: Serve) -> None:
+def _half_close(port: int) -> Reply:
+    """Send one line, shut down the sending side; the reply must come, then the end of stream."""
+    reply = bytearray()
+    with socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT) as sock:
+        sock.sendall(b"bye\n")
+        sock.shutdown(socket.SHUT_WR)
+        ended = _read(sock, 1 << 20, reply)  # more than will ever come: read to the end
+    if ended == "closed":
+        return Reply(value=bytes(reply), ended="complete")
+    words = f"got {bytes(reply)!r}" + (" and the connection stayed open" if ended == "timeout"
+                                       else _ending(ended))
+    return Reply(value=bytes(reply), ended=ended, words=words)
+
+
+def _big(port: int, while_full: Callable[[], None]) -> Reply:
+    """Send ``BIG`` from a second thread, start reading late, read it all back.
+
+    ``while_full()`` is called just before the reading starts, while the
+    server's sends meet full buffers: the check looks at the server's sockets then.
+    """
+    reply = bytearray()
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RCVBUF)  # before connect
+        sock.settimeout(REPLY_TIMEOUT)
+        sock.connect((LOOPBACK, port))
+        sender = threading.Thread(target=_send_quietly, args=(sock, BIG),
+                                  name="sockutil-check:big-sender", daemon=True)
+        sender.start()
+        time.sleep(READ_LATE)  # a slow reader: the scenario, not a synchronisation
+        while_full()
+        ended = _read(sock, len(BIG), reply)
+        if ended != "complete":
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the sender
+        sender.join(REPLY_TIMEOUT + 1)
+    got = bytes(reply)
+    if ended == "complete" and got != BIG.upper():
+        words = f"{len(got):,} bytes came back, but not the same bytes in capitals".replace(",", " ")
+    else:
+        words = describe_bytes(got, len(BIG)) + _ending(ended)
+    return Reply(value=got, ended=ended, words=words)
+
+
+def _send_quietly(sock: socket.socket, data: bytes) -> None:
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass  # the server closed or reset: the reading side says so
+
+
+# -------------------------------------------------------------------- hints
+def _hints(server: ServerUnderTest, modes: list[float | None]) -> list[Hint]:
+    """Hints for a functional case, chosen by what went wrong.
+
+    ``modes`` are the timeouts of the student's sockets, seen while the big
+    message met full buffers: 0.0 is a non-blocking socket.
+    """
+
+    def non_blocking(outcome: Outcome) -> bool:
+        """The student's sockets are non-blocking, and the reply stopped short: sendall() gave up."""
+        return isinstance(server.error, BlockingIOError) or (
+            0.0 in modes and isinstance(outcome, Reply) and outcome.ended != "complete")
+
+    def ended(*kinds: str) -> Callable[[Outcome], bool]:
+        return lambda outcome: isinstance(outcome, Reply) and outcome.ended in kinds
+
+    def short_reply(outcome: Outcome) -> bool:
+        return isinstance(outcome, Reply) and outcome.ended == "timeout" and bool(outcome.value)
+
+    return [
+        Hint(non_blocking, WRITE_BUFFER),
+        Hint(lambda o: server.error is not None,
+             "an exception ended your server function itself: catch the errors of one client "
+             "(OSError) where you talk to it, so that they end only that client"),
+        Hint(ended("refused"), "serve_upper must keep accepting clients until stop is set"),
+        Hint(ended("closed", "reset"),
+             "your server closed the connection after the first piece: keep receiving from a "
+             "client until recv() returns b'' (one recv() per client answers only what arrived first)"),
+        Hint(short_reply,
+             "send() may take only part of the data when the buffers are full: use sendall(), "
+             "which sends it all"),
+        Hint(ended("timeout"), "recv() what the client sent and send back data.upper() at once, "
+                               "without waiting for more"),
+        Hint(always, "send back exactly the bytes you received, in capitals: data.upper()"),
+    ]
+
+
+def _stop_hints() -> list[Hint]:
+    def listener_blocking(outcome: Outcome) -> bool:
+        return isinstance(outcome, Stopped) and not outcome.returned and outcome.listener_timeout is None
+
+    def no_timeout(outcome: Outcome) -> bool:
+        return isinstance(outcome, Stopped) and None in outcome.open_timeouts
+
+    def long_timeout(outcome: Outcome) -> bool:
+        return isinstance(outcome, Stopped) and any(
+            t is not None and t > STOP_GRACE - 0.5 for t in outcome.open_timeouts)
+
+    return [
+        Hint(listener_blocking,
+             "accept() without a timeout waits for the next client forever, so your loop never "
+             "looks at stop: call listener.settimeout(0.1), or select() with a timeout"),
+        Hint(no_timeout,
+             "a client that stays silent keeps its thread waiting in recv() forever: give every "
+             "client's socket a timeout (conn.settimeout(2)), or never block on one (selectors)"),
+        Hint(long_timeout,
+             "a client's timeout is longer than your stop may take: use a shorter one (2 s), or "
+             "shut down each client's socket when stop is set (sock.shutdown(socket.SHUT_RDWR))"),
+        Hint(always, "look at stop.is_set() at least every 0.1 s, and when it is set, stop "
+                     "waiting for clients (their timeouts end them) and return"),
+    ]
+
+
+def _thread_hint(errors: list[str]) -> str:
+    first = errors[0] if errors else ""
+    if first.startswith("BlockingIOError"):
+        return WRITE_BUFFER
+    if first.startswith("TimeoutError"):
+        return ("a silent client makes recv() raise TimeoutError after your timeout: catch OSError "
+                "(TimeoutError is one) around the client's recv() and sendall(), and close it")
+    if first.startswith(("ConnectionResetError", "BrokenPipeError", "ConnectionAbortedError")):
+        return ("a client may reset its connection: catch OSError around each client's recv() "
+                "and sendall(), so that the error ends only that client")
+    return ("catch errors inside the thread that serves a client: an exception that escapes a "
+            "thread prints a traceback into whatever cell runs next")
+
+
+# -------------------------------------------------------------------- check
+def check_serve_upper(serve_upper: Serve) -> Report:
     """Check ``serve_upper(listener, stop)`` from notebook 08: many clients at once, in capitals."""
     report = Report("serve_upper")
-    with default_timeout(), ServerUnderTest(serve_upper, "serve_upper") as server:
+    if report.unwritten(serve_upper):
+        return report
+    with Watch(timeout=None) as watch:
+        with ServerUnderTest(serve_upper, watch, "serve_upper", STOP_GRACE, "serve_upper") as server:
+            exercised = _functional_cases(report, server, watch)
+            if report.stopped:
+                return report
+        errors = list(watch.thread_errors)
+        left = watch.left_open()
+        watch.close_all()
+        collected = watch.count_collected()
+    if exercised:  # no hygiene ticks for a server that did not meet every client
+        report.check(not errors,
+                     "no exception escaped your server's threads (one client reset, one fell silent)"
+                     if not errors else f"an exception escaped a thread: {errors[0]}",
+                     _thread_hint(errors))
+        report.check(not left and not collected, "every client socket your server accepted was closed",
+                     "close each client's socket when you are done with it (a `with conn:` block "
+                     "does it on every path)")
+    return report.finish()
+
+
+def _functional_cases(report: Report, server: ServerUnderTest, watch: Watch) -> bool:
+    """Every case but the hygiene ones; True if the server met every client (it kept running)."""
+    modes: list[float | None] = []
+    hints = _hints(server, modes)
+    port = server.port
+
+    def look_at_sockets() -> None:
+        modes.extend(sock.gettimeout() for sock in watch.left_open())
+
+    cases: list[tuple[str, Callable[[], Reply], bytes]] = [
+        ("one client: b'hello\\n' comes back as b'HELLO\\n'",
+         lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n"),
+        ("one client, two messages, the second sent after the first reply: both come back",
+         lambda: _converse(port, [(b"one\n", 4), (b"two\n", 4)]), b"ONE\nTWO\n"),
+        ("an 8 MB message, read late: it comes back whole, in capitals",
+         lambda: _big(port, look_at_sockets), BIG.upper()),
+        ("a client closes its sending side: it gets its reply, then your server closes too",
+         lambda: _half_close(port), b"BYE\n"),
+        ("after a client reset its connection, the next client is served",
+         lambda: _after_reset(port), b"HELLO\n"),
+    ]
+    for what, talk, expected in cases:
         if not server.alive:
-            report.check(False, f"serve_upper(listener, stop): {server.why_dead()}",
-                         "it should accept and serve clients until stop is set, then return")
-            report.finish()
-            return
-
-        def case(what: str, call: Callable[[], bytes], expected: bytes, hint: str = "") -> None:
-            if not server.alive:
-                report.check(False, f"{what}: {server.why_dead()}", hint)
-                return
-            try:
-                got = call()
-            except OSError as error:
-                report.check(False, f"{what}: the client got {type(error).__name__}",
-                             hint or "a client got no answer in time")
-                return
-            if got == expected:
-                report.check(True, what)
-            elif len(expected) > 100:
-                report.check(False, f"{what}: {len(got)} of {len(expected)} bytes came back "
-                                    f"{'right' if expected.startswith(got) else 'wrong'}", hint)
+            if any(not result.ok for result in report.results):
+                report.skip(what, "your server is no longer running")
             else:
-                report.check(False, f"{what}: got {got!r}", hint)
+                report.case(what, server.dead(), expected, hints, function="serve_upper")
+            continue
+        outcome = talk()
+        if outcome.value != expected:
+            server.settle()  # a server that is dying gets to say why, for the hint
+        if not server.alive and outcome.value != expected:
+            outcome.words += "; " + server.dead().describe()
+        report.case(what, outcome, expected, hints, function="serve_upper")
+        if report.stopped:
+            return False
+    stop_what = (f"a client stays connected and silent until stop is set: your server returns, "
+                 f"and has closed that connection, within {STOP_GRACE:g} s")
+    if not server.alive:
+        report.skip(RACE, "your server is no longer running")
+        report.skip(stop_what, "your server is no longer running")
+        return False
+    silent = socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT)
+    try:
+        _race(report, server)
+        stopped = server.stop(idle=silent)
+    finally:
+        silent.close()
+    report.case(stop_what, stopped, True, _stop_hints())
+    return True
 
-        case("one client: b'hello\\n' comes back as b'HELLO\\n'",
-             lambda: _talk(server.port, b"hello\n", 6), b"HELLO\n",
-             "send back data.upper() for every piece of data you receive")
-        case("one client, two messages: both come back, in order",
-             lambda: _talk(server.port, b"one\ntwo\n", 8), b"ONE\nTWO\n",
-             "keep receiving from a client until recv() returns b'' (it closed)")
-        # 8 MB, read only after 0.2 s: more than the kernel's buffers hold on
-        # either side (a few MB on Linux loopback), so the server's send() fills
-        # them and can take only part of what it is given.
-        big = (b"x" * 99 + b"\n") * 80_000
-        case("an 8 MB message comes back whole, in capitals",
-             lambda: _talk(server.port, big, len(big), timeout=5.0, read_after=0.2), big.upper(),
-             "send() may take only part of the data: use sendall() on a blocking socket, or "
-             "keep the rest in a write buffer and send it when the socket is writable")
-        case("after a client closes its side, your server closes the connection",
-             lambda: _talk(server.port, b"bye\n", 1 << 20, half_close=True), b"BYE\n",
-             "when recv() returns b'', close that client's socket")
 
-        hint_race = ("serving one client at a time makes everyone wait for the slow one: "
-                     "start a thread per client, or watch every socket with selectors")
-        if server.alive:
-            race = time_clients(server.port, fast=6, slow_delay=0.5, message=b"hi\n",
-                                expected=b"HI\n", timeout=2.0, patience=1.0)
-            fast_done = race.fast_before_slow_sent
-            report.check(
-                fast_done == len(race.fast),
-                f"7 clients at once, one of them slow: {fast_done} of the 6 fast ones "
-                f"were answered before the slow one sent",
-                hint_race,
-            )
-            report.check(math.isfinite(race.slow), "the slow client was answered too",
-                         "keep serving a client until it closes, however slow it is")
-        else:
-            report.check(False, f"7 clients at once: {server.why_dead()}", hint_race)
+def _after_reset(port: int) -> Reply:
+    """One client talks, then resets (RST); then a second client must be served."""
+    with socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT) as sock:
+        sock.sendall(b"abc\n")
+        _read(sock, 4, bytearray())  # the server is now waiting for more: the reset hits its recv()
+        reset(sock)
+    return _converse(port, [(b"hello\n", 6)])
 
-        server.report_stop(
-            report,
-            "your server",
-            "look at stop.is_set() at least every 0.1 s: give accept() a "
-            "timeout (listener.settimeout(0.1)) or select() with a timeout",
-            "catch OSError around a client's recv/sendall (a client may reset or "
-            "time out); an uncaught exception in a thread prints a traceback",
-        )
-    report.finish()
+
+def _race(report: Report, server: ServerUnderTest) -> None:
+    race = time_clients(server.port, fast=6, slow_delay=0.5, message=b"hi\n", expected=b"HI\n",
+                        timeout=REPLY_TIMEOUT, patience=1.0)
+    done = race.fast_before_slow_sent
+    outcome = Reply(value=done == len(race.fast), ended="complete",
+                    words=f"{done} of the 6 fast ones were answered before the slow one sent")
+    report.case(RACE, outcome, True, [
+        Hint(lambda o: done == 0,
+             "serving one client at a time makes everyone wait for the slow one: start a thread "
+             "per client, or watch every socket with selectors"),
+        Hint(always, "every client must be served while another one is slow: do not wait on one "
+                     "client while others are ready"),
+    ])
+    report.case("the slow client was answered too",
+                Reply(value=race.slow < float("inf"), words="it got no reply"), True,
+                [Hint(always, "keep serving a client until it closes, however slow it is")])

@@ -273,7 +273,7 @@ def completion_times(results: Mapping[str, Sequence[float]], unit: str = "s",
 
 
 class RaceLike(Protocol):
-    """What ``race_panels`` needs of a ``sockutil.checks.many_clients.Race``."""
+    """What ``race_panels`` needs of a ``sockutil.races.Race``."""
 
     slow: float
     fast: list[float]

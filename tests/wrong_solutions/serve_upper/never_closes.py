@@ -1,0 +1,30 @@
+"""Never closes a client's socket: it is left for the garbage collector."""
+
+HINT_WORDS = ("close each client's socket",)
+
+import socket
+import threading
+
+
+def upper_echo(conn: socket.socket) -> None:
+    conn.settimeout(2)
+    try:
+        while data := conn.recv(4096):
+            conn.sendall(data.upper())
+    except OSError:
+        pass
+
+
+def serve_upper(listener: socket.socket, stop: threading.Event) -> None:
+    listener.settimeout(0.1)
+    workers = []
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        worker = threading.Thread(target=upper_echo, args=(conn,), daemon=True)
+        worker.start()
+        workers = [w for w in workers if w.is_alive()] + [worker]
+    for worker in workers:
+        worker.join(timeout=2)
