@@ -232,3 +232,25 @@ def test_a_shout_that_sends_only_part_of_the_text_is_told_to_use_sendall(capsys,
     out = capsys.readouterr().out
     assert "the server got only part of your text" in out and "sendall()" in out
     assert not report.passed
+
+
+def test_a_tidiness_case_waits_for_a_case_that_passed(capsys):
+    report = Report("t")
+    assert report.tidy(True, "every connection was closed") is False
+    assert report.results == []  # nothing done right yet: no tick for closing nothing
+    report.check(True, "works")
+    assert report.tidy(True, "every connection was closed") is True
+    assert capsys.readouterr().out.splitlines() == ["✔ works", "✔ every connection was closed"]
+
+
+def test_all_closed_counts_open_and_collected_sockets_and_closes_what_is_left():
+    with Server("echo", name="watch-closed") as server, Watch() as watch:
+        with socket.create_connection(server.address):
+            pass
+        assert watch.all_closed(server)
+        kept = socket.create_connection(server.address)
+        assert not watch.all_closed(server, timeout=0.1)
+        assert kept.fileno() == -1  # closed for the student
+    with Watch() as watch:
+        socket.socket()  # left for the garbage collector
+        assert not watch.all_closed()

@@ -219,19 +219,11 @@ def check_ask(ask: Callable[[int, str], str]) -> Report:
             expected = calculate(question)
             answers = {calculate(q) for q in together} - {expected}
             report.case(what, outcome, expected, _ask_hints(list(heard), answers, expected), function="ask")
-        try:
-            server.wait_idle(timeout=1.0)
-            still_open = False
-        except TimeoutError:
-            still_open = True
-        left = watch.left_open()
-        watch.close_all()
-        collected = watch.count_collected()
-    if any(result.ok for result in report.results):  # no tick for code that did nothing
-        report.check(
-            not still_open and not left and not collected,
-            "every connection was closed by your code",
-            "close the socket when you have the answer (a `with` block does it for you); "
-            "a socket left for Python's garbage collector to close counts as not closed",
-        )
+        closed = watch.all_closed(server)
+    report.tidy(
+        closed,
+        "every connection was closed by your code",
+        "close the socket when you have the answer (a `with` block does it for you); "
+        "a socket left for Python's garbage collector to close counts as not closed",
+    )
     return report.finish()

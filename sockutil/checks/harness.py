@@ -270,6 +270,16 @@ class Report:
         print(line)
         return bool(ok)
 
+    def tidy(self, ok: bool, what: str, hint: str = "") -> bool:
+        """A case about tidiness ("every connection was closed"), judged only once some case passed.
+
+        Code that did nothing (or nothing right) closes nothing it left open:
+        it must not earn a tick for that.
+        """
+        if not any(result.ok for result in self.results):
+            return False
+        return self.check(ok, what, hint)
+
     def unwritten(self, *functions: Callable[..., Any]) -> bool:
         """If any of ``functions`` is still a stub: say so in one line, stop, and return True."""
         for function in functions:

@@ -17,6 +17,7 @@ import socket
 import time
 
 from ..names import LOOPBACK
+from .server_under_test import closed_within
 
 __all__ = ["IDLE_TIMEOUT", "MAX_LINE", "MAX_VALUE", "REPLY_TIMEOUT", "HANG_UP_TIMEOUT",
            "Failed", "KVClient"]
@@ -107,19 +108,7 @@ class KVClient:
 
     def closed_within(self, seconds: float) -> bool:
         """True if the server closes (or resets) the connection within ``seconds``."""
-        deadline = time.monotonic() + seconds
-        try:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.sock.settimeout(left)
-                if not self.sock.recv(65536):
-                    return True
-        except TimeoutError:
-            return False
-        except OSError:
-            return True
+        return closed_within(self.sock, seconds)
 
     def hangs_up(self) -> None:
         """After an ERROR for a broken frame: the server answers nothing more, and closes.

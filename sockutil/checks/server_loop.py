@@ -245,11 +245,10 @@ def check_serve_n(serve_n: Callable[[socket.socket, int], dict]) -> Report:
         else:
             report.check(False, f"{what}: got {type(got).__name__}, not bytes",
                          "store the bytes as they arrived: do not decode them")
-    if any(result.ok for result in report.results):
-        report.check(
-            not left and not collected,
-            "your server closed each connection when it was done with it",
-            "close the socket accept() gave you (a `with` block does it for you); "
-            "a socket left for Python's garbage collector to close counts as not closed",
-        )
+    report.tidy(
+        not left and not collected,
+        "your server closed each connection when it was done with it",
+        "close the socket accept() gave you (a `with` block does it for you); "
+        "a socket left for Python's garbage collector to close counts as not closed",
+    )
     return report.finish()

@@ -39,7 +39,8 @@ from ..names import LOOPBACK
 from .harness import KIT_THREAD_PREFIX, Outcome, describe_error, forget_traceback, short
 from .watch import Watch
 
-__all__ = ["Reply", "Serve", "ServerUnderTest", "Stopped", "describe_bytes", "reset", "wait_for_threads"]
+__all__ = ["Reply", "Serve", "ServerUnderTest", "Stopped", "closed_within", "describe_bytes", "reset",
+           "wait_for_threads"]
 
 #: A server as the notebooks write it: serve ``listener`` until ``stop`` is set.
 Serve = Callable[[socket.socket, threading.Event], None]
@@ -186,7 +187,7 @@ class ServerUnderTest:
         returned = not self._thread.is_alive()
         idle_closed = None
         if idle is not None:
-            idle_closed = _closed_within(idle, max(0.05, started + self.stop_grace - time.monotonic()))
+            idle_closed = closed_within(idle, max(0.05, started + self.stop_grace - time.monotonic()))
         seconds = time.monotonic() - started
         stopped = Stopped(
             returned=returned, idle_closed=idle_closed, seconds=seconds,
@@ -239,7 +240,7 @@ class ServerUnderTest:
                 self.listener.close()
 
 
-def _closed_within(sock: socket.socket, seconds: float) -> bool:
+def closed_within(sock: socket.socket, seconds: float) -> bool:
     """True if the peer closes (end of stream) or resets ``sock`` within ``seconds``."""
     deadline = time.monotonic() + seconds
     try:

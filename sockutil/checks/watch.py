@@ -145,6 +145,24 @@ class Watch:
     def left_open(self) -> list[socket.socket]:
         return [sock for sock in self.sockets() if sock.fileno() != -1]
 
+    def all_closed(self, server: Any = None, timeout: float = 1.0) -> bool:
+        """Did the student's code close every socket it made? Closes what it left, either way.
+
+        ``server`` (anything with ``wait_idle``) is first given ``timeout``
+        seconds to see each connection end, so a close still on its way is not
+        counted as missing. Sockets still open and sockets the garbage
+        collector had to close both count as not closed.
+        """
+        idle = True
+        if server is not None:
+            try:
+                server.wait_idle(timeout=timeout)
+            except TimeoutError:
+                idle = False
+        left = self.left_open()
+        self.close_all()
+        return idle and not left and not self.count_collected()
+
     def wake(self) -> None:
         """Shut down the student's open sockets: wakes code blocked in recv, send or accept.
 
