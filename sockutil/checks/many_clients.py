@@ -53,11 +53,28 @@ BIG = (b"x" * 99 + b"\n") * 80_000
 READ_LATE = 0.2
 SMALL_RCVBUF = 16 * 1024
 
+#: A send buffer small enough that the server's send() takes only part of what it
+#: is given. Linux reports a socket writable only once a good part of its send
+#: buffer is free, and lets one send() overshoot the buffer by a segment, so with
+#: the usual (autotuned, megabytes) buffers a send() of a few kilobytes takes
+#: everything. With this buffer, a send() of tens of kilobytes (a server that
+#: reads 64 KiB at a time) takes part, and a server that forgets what send() did
+#: not take is caught. (A server that sends 4 KiB at a time is not split even
+#: then: on Linux its mistake cannot be seen.) Set on the listener for one case,
+#: so that the next accepted socket inherits it; small buffers are slow, hence
+#: a smaller message for that case.
+SMALL_SNDBUF = 8192
+PARTIAL = (b"y" * 99 + b"\n") * 2_000
+
 WRITE_BUFFER = ("sendall() on a non-blocking socket stops with BlockingIOError as soon as the "
                 "kernel's buffers are full, having sent an unknown part: keep the bytes you owe each "
                 "client in a write buffer, and send from it with send() when the selector says the "
                 "socket is writable")
 
+
+UNSENT = ("send() takes only what fits into the socket's buffer and returns how many bytes that was: "
+          "keep the rest in the client's write buffer (owed = owed[sent:]) and send it when the "
+          "selector says the socket is writable again")
 
 RACE = "7 clients at once, one of them slow: the 6 fast ones are answered before the slow one sends"
 
@@ -119,8 +136,8 @@ def _half_close(port: int) -> Reply:
     return Reply(value=bytes(reply), ended=ended, words=words)
 
 
-def _big(port: int, while_full: Callable[[], None]) -> Reply:
-    """Send ``BIG`` from a second thread, start reading late, read it all back.
+def _big(port: int, while_full: Callable[[], None], data: bytes = BIG) -> Reply:
+    """Send ``data`` from a second thread, start reading late, read it all back.
 
     ``while_full()`` is called just before the reading starts, while the
     server's sends meet full buffers: the check looks at the server's sockets then.
@@ -130,22 +147,29 @@ def _big(port: int, while_full: Callable[[], None]) -> Reply:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RCVBUF)  # before connect
         sock.settimeout(REPLY_TIMEOUT)
         sock.connect((LOOPBACK, port))
-        sender = threading.Thread(target=_send_quietly, args=(sock, BIG),
+        sender = threading.Thread(target=_send_quietly, args=(sock, data),
                                   name="sockutil-check:big-sender", daemon=True)
         sender.start()
         time.sleep(READ_LATE)  # a slow reader: the scenario, not a synchronisation
         while_full()
-        ended = _read(sock, len(BIG), reply)
+        ended = _read(sock, len(data), reply)
         if ended != "complete":
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)  # wakes the sender
         sender.join(REPLY_TIMEOUT + 1)
     got = bytes(reply)
-    if ended == "complete" and got != BIG.upper():
+    if ended == "complete" and got != data.upper():
         words = f"{len(got):,} bytes came back, but not the same bytes in capitals".replace(",", " ")
     else:
-        words = describe_bytes(got, len(BIG)) + _ending(ended)
+        words = describe_bytes(got, len(data)) + _ending(ended)
     return Reply(value=got, ended=ended, words=words)
+
+
+def _with_small_send_buffer(server: ServerUnderTest, talk: Callable[[], Reply]) -> Reply:
+    """Run ``talk`` while the listener hands out sockets with a small send buffer."""
+    assert server.listener is not None
+    server.listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
+    return talk()
 
 
 def _send_quietly(sock: socket.socket, data: bytes) -> None:
@@ -174,7 +198,12 @@ def _hints(server: ServerUnderTest, modes: list[float | None]) -> list[Hint]:
     def short_reply(outcome: Outcome) -> bool:
         return isinstance(outcome, Reply) and outcome.ended == "timeout" and bool(outcome.value)
 
+    def lost_unsent(outcome: Outcome) -> bool:
+        """Non-blocking sockets, the connection kept open, bytes missing: what send() did not take was dropped."""
+        return 0.0 in modes and server.error is None and short_reply(outcome)
+
     return [
+        Hint(lost_unsent, UNSENT),
         Hint(non_blocking, WRITE_BUFFER),
         Hint(lambda o: server.error is not None,
              "an exception ended your server function itself: catch the errors of one client "
@@ -278,6 +307,10 @@ def _functional_cases(report: Report, server: ServerUnderTest, watch: Watch) -> 
          lambda: _half_close(port), b"BYE\n"),
         ("after a client reset its connection, the next client is served",
          lambda: _after_reset(port), b"HELLO\n"),
+        (f"{len(PARTIAL) // 1000} kB read late, with a small send buffer on your server's side, where "
+         f"send() takes only part of what it is given: it comes back whole",
+         lambda: _with_small_send_buffer(server, lambda: _big(port, look_at_sockets, PARTIAL)),
+         PARTIAL.upper()),
     ]
     for what, talk, expected in cases:
         if not server.alive:

@@ -1,0 +1,58 @@
+"""A selectors loop that reads 64 KiB at a time and empties its write buffer after send(), whatever send() took."""
+
+HINT_WORDS = ("keep the rest",)
+
+import selectors
+import socket
+import threading
+
+
+def serve_upper(listener: socket.socket, stop: threading.Event) -> None:
+    listener.setblocking(False)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    owed = {}
+
+    def drop(sock):
+        selector.unregister(sock)
+        owed.pop(sock, None)
+        sock.close()
+
+    try:
+        while not stop.is_set():
+            for key, mask in selector.select(timeout=0.1):
+                sock = key.fileobj
+                if sock is listener:
+                    try:
+                        conn, _ = listener.accept()
+                    except (BlockingIOError, ConnectionAbortedError):
+                        continue
+                    conn.setblocking(False)
+                    owed[conn] = b""
+                    selector.register(conn, selectors.EVENT_READ)
+                elif mask & selectors.EVENT_READ:
+                    try:
+                        data = sock.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:
+                        drop(sock)
+                        continue
+                    owed[sock] = data.upper()
+                    selector.modify(sock, selectors.EVENT_WRITE)
+                else:
+                    try:
+                        sock.send(owed[sock])  # the mistake: send() may take only part of it
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        drop(sock)
+                        continue
+                    owed[sock] = b""
+                    selector.modify(sock, selectors.EVENT_READ)
+    finally:
+        for sock in list(owed):
+            drop(sock)
+        selector.close()
