@@ -100,11 +100,8 @@ def test_in_grading_mode_a_report_with_no_case_does_not_pass():
         Report("demo", grading=True).finish()
 
 
-def right_shout(port: int, text: str) -> str:
-    return load(Path(__file__).parent / "wrong_solutions" / "shout" / "right.py").shout(port, text)
-
-
 def test_a_right_solution_prints_the_same_in_both_modes(capsys, monkeypatch):
+    right_shout = load(Path(__file__).parent / "wrong_solutions" / "shout" / "right.py").shout
     check_shout(right_shout)
     as_student = capsys.readouterr().out
     monkeypatch.setenv("SOCKUTIL_GRADING", "1")

@@ -76,8 +76,9 @@ def test_every_solution_is_a_solution_cell_and_every_check_a_locked_test_cell(pa
         meta = cell.metadata.get("nbgrader", {})
         if "### BEGIN SOLUTION" in cell.source:
             assert meta.get("solution") is True and "solution" in cell.metadata.get("tags", []), cell.id
-        if cell.cell_type == "code" and "check_" in cell.source and meta.get("grade"):
-            assert meta["locked"] and meta["points"] >= 0 and not meta["solution"], cell.id
+        if meta.get("grade"):
+            assert cell.cell_type == "code" and meta["locked"] and not meta["solution"], cell.id
+            assert meta["points"] >= 0, cell.id
     checks = [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
     called = [c for c in nb.cells if c.cell_type == "code" and any(
         line.startswith("check_") for line in c.source.splitlines())]
