@@ -35,6 +35,16 @@ this module does them once for all of them:
 A check function returns its ``Report``. In a notebook that shows nothing but
 the printed lines (``Report`` has an empty ``_ipython_display_``); a test, or
 a grader, can read ``report.passed`` and ``report.results``.
+
+In **grading mode** (under nbgrader, or with ``SOCKUTIL_GRADING=1``: see
+``grading.py``) the report prints the same lines, and then a check that did
+not pass raises ``AssertionError`` whose message repeats the failing lines, so
+that an autograder scores the cell as failed. It raises at the two points
+every check reaches: ``finish()``, and the moment the function turns out to
+be unwritten (``unwritten()`` at the start, or the first call raising
+``NotImplementedError``), since a check returns early from there without
+``finish()``. The exception leaves the check through its ``with`` blocks,
+which close what the check opened, as they do for a KeyboardInterrupt.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from ..errors import describe_error
+from .grading import grading_mode
 
 __all__ = [
     "FAIL", "PASS", "Hint", "Outcome", "Report", "Result",
@@ -251,12 +262,17 @@ class Report:
 
     Once ``stopped`` (the function is unwritten), further cases are neither
     printed nor counted, and ``finish`` prints nothing more.
+
+    ``grading`` (default: read from the environment by ``grading_mode()``)
+    makes a check that did not pass raise ``AssertionError`` (see the module's
+    docstring).
     """
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, *, grading: bool | None = None) -> None:
         self.title = title
         self.results: list[Result] = []
         self.stopped = False
+        self.grading = grading_mode() if grading is None else grading
 
     # -- recording
     def check(self, ok: bool, what: str, hint: str = "") -> bool:
@@ -292,6 +308,8 @@ class Report:
         self.results.append(Result(False, f"{name}() is not written yet", f"write {name}() first"))
         print(f"{FAIL} write {name}() first: fill in its cell, run that cell, then run this check again")
         self.stopped = True
+        if self.grading:
+            raise AssertionError(self.failure_message())
 
     def case(
         self,
@@ -333,14 +351,30 @@ class Report:
         return bool(self.results) and not self.failures
 
     def finish(self) -> Report:
-        """Print the verdict, and return the report itself."""
+        """Print the verdict, and return the report itself; in grading mode, raise if it did not pass."""
         if not self.stopped:
             failed = len(self.failures)
             if failed:
                 print(f"{self.title}: {failed} of {len(self.results)} checks failed. Keep going!")
             else:
                 print(f"{self.title}: all {len(self.results)} checks passed.")
+        if self.grading and not self.passed:
+            raise AssertionError(self.failure_message())
         return self
+
+    def failure_message(self) -> str:
+        """What failed, in the words the check printed: the message of the grading mode's AssertionError."""
+        if not self.results:
+            return f"{self.title}: no case was checked"
+        failures = self.failures
+        if self.stopped:  # the last result says which function is unwritten
+            return f"{self.title}: {failures[-1].what}: {failures[-1].hint}"
+        lines = [f"{self.title}: {len(failures)} of {len(self.results)} checks failed"]
+        for failure in failures:
+            lines.append(f"{FAIL} {failure.what}")
+            if failure.hint:
+                lines.append(f"    hint: {failure.hint}")
+        return "\n".join(lines)
 
     def _ipython_display_(self) -> None:
         """Show nothing as a cell's value: the check has printed its lines already."""
