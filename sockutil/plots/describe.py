@@ -286,17 +286,18 @@ def ack_staircase(transfer: Transfer) -> tuple[list[float], list[int]]:
 
 
 def time_sequence(transfer: Transfer, title: str = "Byte positions over time") -> FigureText:
+    # At one moment: a timeout, then an ACK's arrival, then the segments either of them let out.
     events = []
     segments = [p for p in transfer.data_packets() if not p.copy]
     for p in segments:
         kind = "segment resent" if p.retransmission else "segment sent"
-        events.append((p.sent, 0, p.number, (round(p.sent, 1), kind + (", lost" if p.lost else ""),
+        events.append((p.sent, 2, p.number, (round(p.sent, 1), kind + (", lost" if p.lost else ""),
                                              _bytes(p.offset, p.length))))
     times, acked = ack_staircase(transfer)
     for time, offset in list(zip(times, acked))[1:]:
         events.append((time, 1, 0, (round(time, 1), "acknowledged up to", offset)))
     for t in transfer.timeouts:
-        events.append((t.time, 2, 0, (round(t.time, 1), "timeout", f"byte {t.offset}")))
+        events.append((t.time, 0, 0, (round(t.time, 1), "timeout", f"byte {t.offset}")))
     findings = (
         f"{len(segments)} segments sent ({sum(1 for p in segments if p.retransmission)} resent, "
         f"{sum(1 for p in segments if p.lost)} lost); the ACKs reached byte {acked[-1]} of "
