@@ -9,8 +9,12 @@ Why names for everything: a screen reader announces a control by its
 accessible name, and WCAG 2.1 (4.1.2) asks every control for one. Every
 input and button here has a visible ``description`` (ipywidgets renders it as
 the input's ``<label>``, or as the button's text) and a ``tooltip`` that says
-what it does; a panel's figure has its text equivalent as its tooltip, which
-ipywidgets renders as the image's ``title``. Sliders are not used: the
+what it does. A panel's figure is an ``<img>`` with its text alternative as
+``alt``, and below it the whole text equivalent (what it shows, and its
+numbers) behind a "The figure in words" disclosure. (Not an ``Image``
+widget: ipywidgets 8.1's view sets no ``title`` from an Image's tooltip, as
+it reads a description that Image lacks, so its ``<img>`` stays nameless.)
+Sliders are not used: the
 handle ipywidgets 8 draws (noUiSlider, ``role="slider"``) gets no accessible
 name from the description, so the panels take numbers in labelled number
 fields instead. A log that may scroll can be focused with the keyboard
@@ -29,6 +33,7 @@ said it stopped.
 from __future__ import annotations
 
 import atexit
+import base64
 import html
 import io
 import threading
@@ -38,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 import ipywidgets as w
 
 __all__ = ["LOG_LINES", "Panel", "LiveLog", "Job", "close_all_panels", "log_html", "picture", "stop_once",
-           "error_html", "number_field"]
+           "error_html", "number_field", "figure_view"]
 
 #: How many lines a panel's live log shows (older lines scroll away).
 LOG_LINES = 12
@@ -205,12 +210,28 @@ class Job:
             return True
 
 
-def picture(make_figure: Callable) -> tuple[bytes, str]:
-    """Draw a figure from ``sockutil.plots``: PNG bytes for an ``Image`` widget, and its text alternative."""
+def figure_view() -> w.HTML:
+    """Where a panel shows its figure: hidden until the first one is drawn."""
+    return w.HTML(layout=w.Layout(display="none"))
+
+
+def picture(make_figure: Callable) -> str:
+    """Draw a figure from ``sockutil.plots`` as HTML: the PNG with its ``alt``, then its text equivalent.
+
+    The text equivalent sits in a ``<details>`` block, closed, so it costs
+    no room until someone opens it (a screen reader announces it as a
+    disclosure button).
+    """
     figure = make_figure()
+    text = plots().text_of(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue(), plots().text_of(figure).alt
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f"<img src='data:image/png;base64,{data}' alt='{html.escape(text.alt, quote=True)}'>"
+        "<details><summary>The figure in words</summary>"
+        f"<pre style='white-space:pre-wrap;font-size:12px'>{html.escape(str(text))}</pre></details>"
+    )
 
 
 def plots():

@@ -24,7 +24,7 @@ import ipywidgets as w
 
 from ..concurrency import ClientsFailedError
 from ..errors import describe_error
-from .base import Job, Panel, error_html, number_field, picture, plots, stop_once
+from .base import Job, Panel, error_html, figure_view, number_field, picture, plots, stop_once
 
 __all__ = ["ManyClients", "split_results"]
 
@@ -87,7 +87,7 @@ class ManyClients(Panel):
         self.run_button = w.Button(description="Run", button_style="primary", icon="play",
                                    tooltip="race the clients against each chosen model")
         self.result = w.HTML(value="press Run")
-        self.image = w.Image(format="png", layout=w.Layout(display="none"))
+        self.image = figure_view()
         self.run_button.on_click(lambda _: self.run())
         self._thread: threading.Thread | None = None
         self._job: Job | None = None
@@ -162,7 +162,7 @@ class ManyClients(Panel):
             self.last_times = times
             self.result.value = "<br>".join(lines) or "choose at least one model"
             if image is not None:
-                self.image.value, self.image.tooltip = image
+                self.image.value = image
                 self.image.layout.display = None
             self.run_button.disabled = False
 

@@ -18,7 +18,7 @@ from ..clients import DEFAULT_TIMEOUT, connect, recv_chunks
 from ..errors import describe_error
 from ..handlers import make_chunky
 from ..servers import Server
-from .base import Job, Panel, error_html, number_field, picture, plots
+from .base import Job, Panel, error_html, figure_view, number_field, picture, plots
 
 __all__ = ["StreamLab"]
 
@@ -44,7 +44,7 @@ class StreamLab(Panel):
         self.run_button = w.Button(description="Run", button_style="primary", icon="play",
                                    tooltip="send the message through a real loopback connection")
         self.result = w.HTML(value="press Run")
-        self.image = w.Image(format="png", layout=w.Layout(display="none"))  # its tooltip: the text equivalent
+        self.image = figure_view()
         self.run_button.on_click(lambda _: self.run())
         self._thread: threading.Thread | None = None
         self._job: Job | None = None
@@ -106,10 +106,10 @@ class StreamLab(Panel):
 
         job.publish(show)
 
-    def _show(self, text: str, image: tuple[bytes, str] | None) -> None:
+    def _show(self, text: str, image: str | None) -> None:
         self.result.value = text
         if image is not None:
-            self.image.value, self.image.tooltip = image
+            self.image.value = image
             self.image.layout.display = None
         self.run_button.disabled = False
 
