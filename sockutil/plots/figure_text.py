@@ -17,8 +17,8 @@ Where the text goes:
   holds the description with the picture. (JupyterLab 4.6 and nbconvert 7
   do not turn that metadata into an ``alt`` attribute yet; the printed text
   is what reaches a reader today.)
-* a panel's figure (``sockutil.widgets``) uses it as the image's tooltip,
-  which ipywidgets renders as the ``<img>``'s ``title``: its accessible name.
+* a panel's figure (``sockutil.widgets``) is an ``<img>`` with ``alt`` as
+  its ``alt`` attribute, and the whole text in a disclosure below it.
 
 ``what`` never depends on measured values, so a notebook can print it
 where the numbers change from run to run (times, how ``recv`` cut a stream)
