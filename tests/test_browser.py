@@ -8,6 +8,20 @@ displaying widget". In notebooks with a server panel and a client console it
 starts the echo server, connects, sends ``hello``, sees it come back, and
 stops the server. Screenshots go to ``tests/screenshots/``.
 
+Then it audits the page for accessibility (WCAG 2.1 AA) with axe-core, run
+from the JavaScript that axe-playwright-python ships (no network). Every
+violation is sorted by where its element is: the kit's own content (cell
+outputs, where the panels and figures are, and rendered markdown) or
+JupyterLab itself (toolbars, editors, prompts). A serious or critical
+violation in the kit's content fails the test. JupyterLab's violations, and
+the kit's minor ones, are listed in ``tests/screenshots/accessibility.txt``
+(and printed), so they are told apart and seen, not hidden. One kind is
+JupyterLab's although it shows in a cell output: JupyterLab 4's image
+renderer never sets an ``alt`` on a PNG output (it ignores the ``alt``
+metadata the kit's figures carry), so ``image-alt`` on such an ``<img>`` is
+listed as JupyterLab's; the kit gives each figure its text equivalent in the
+cells beside it instead (``tests/test_plots_access.py`` checks they are there).
+
 No browser is downloaded (``playwright install`` cannot run here): Chromium
 comes from the OS. Without it the test skips and says how to install it;
 under CI (``CI=true``) a missing browser is a failure.
@@ -32,6 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The notebooks to open; another folder can be tried with SOCKUTIL_NOTEBOOKS.
 NOTEBOOKS = Path(os.environ.get("SOCKUTIL_NOTEBOOKS", ROOT / "notebooks"))
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+#: Where the kit's content is on JupyterLab's page: cell outputs (panels, figures, printed text) and the
+#: rendered text of markdown cells. Everything else (menus, toolbars, editors, prompts) is JupyterLab's.
+KIT_CONTENT = ".jp-OutputArea-output, .jp-MarkdownCell .jp-RenderedMarkdown"
+#: axe impacts that fail the test when the kit's content causes them.
+FAILING_IMPACTS = ("serious", "critical")
+#: A violation inside the kit's content that JupyterLab causes: (axe rule, CSS selector of the element, why).
+JUPYTERLAB_IN_OUTPUTS = (
+    ("image-alt", ".jp-RenderedImage[data-mime-type='image/png'] > img",
+     "JupyterLab's image renderer sets no alt on a PNG output (it ignores the output's alt metadata); "
+     "the kit prints each figure's text equivalent in the cells beside it"),
+)
 PANEL_CLASSES = ("ServerPanel(", "ClientConsole(", "StreamLab(", "ManyClients(")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -146,6 +171,52 @@ def browser():
             instance.close()
 
 
+def axe_runner():
+    """axe-core's runner, with the axe JS from the installed package (nothing is fetched)."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("axe-playwright-python is not installed; pip install -r requirements.txt")
+        pytest.skip("axe-playwright-python is not installed; pip install -r requirements.txt")
+    return Axe()
+
+
+#: Where each violating element is, from its axe target: "kit" (inside the kit's content),
+#: "jupyterlab" (outside it), or the index of the entry of JUPYTERLAB_IN_OUTPUTS it matches.
+LOCATE = r"""([targets, kit, exceptions]) => targets.map(target => {
+    // A target lists one selector per shadow root on the way; the first one is in the page itself.
+    const element = document.querySelector(Array.isArray(target) ? target[0] : target);
+    if (element === null) return "gone";
+    if (element.closest(kit) === null) return "jupyterlab";
+    const index = exceptions.findIndex(selector => selector !== null && element.matches(selector));
+    return index >= 0 ? index : "kit";
+})"""
+
+
+def audit(page, axe, name: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Run axe on the page; return (the kit's serious or critical violations, every finding).
+
+    A finding is (notebook, owner, impact, rule, help, why, target): owner is
+    "kit" or "jupyterlab", ``why`` says why a finding inside an output is JupyterLab's.
+    """
+    results = axe.run(page, options={"resultTypes": ["violations"]}).response
+    failures, findings = [], []
+    for violation in results["violations"]:
+        rule, impact = violation["id"], violation["impact"]
+        exceptions = [selector if rule == their_rule else None for their_rule, selector, _ in JUPYTERLAB_IN_OUTPUTS]
+        places = page.evaluate(LOCATE, [[node["target"] for node in violation["nodes"]], KIT_CONTENT, exceptions])
+        for node, where in zip(violation["nodes"], places):
+            owner = "kit" if where == "kit" else "jupyterlab"
+            why = JUPYTERLAB_IN_OUTPUTS[where][2] if isinstance(where, int) else ""
+            target = " > ".join(map(str, node["target"]))
+            findings.append((name, owner, impact, rule, violation["help"], why, target))
+            if owner == "kit" and impact in FAILING_IMPACTS:
+                failures.append(f"{name}: {rule} ({impact}): {violation['help']} [{target}]\n"
+                                f"    {node['html'][:300]}\n    {node.get('failureSummary', '')}")
+    return failures, findings
+
+
 def open_and_run_all(page, url: str, token: str, name: str, workspace: str) -> None:
     """Open a notebook in a fresh workspace, clear its saved outputs, and run every cell."""
     page.goto(f"{url}/lab/workspaces/{workspace}/tree/{name}?reset&token={token}",
@@ -204,8 +275,11 @@ def test_panels_work_in_a_real_jupyterlab(lab, browser):
     url, token, root = lab
     notebooks = panel_notebooks()
     assert notebooks, "no notebook has a panel"
+    axe = axe_runner()
     SCREENSHOTS.mkdir(exist_ok=True)
     exercised = 0
+    failures: list[str] = []
+    findings: list[tuple[str, ...]] = []
     for index, path in enumerate(notebooks):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
@@ -225,9 +299,59 @@ def test_panels_work_in_a_real_jupyterlab(lab, browser):
                     box.locator("button", has_text="Run").click()
                     box.locator(".widget-html", has_text=done).wait_for(timeout=60_000)
                     box.screenshot(path=str(SCREENSHOTS / f"{path.stem}-{selector[10:]}.png"))
+            # The audit comes after the panels were used: their figures and messages are showing.
+            failed, found = audit(page, axe, path.name)
+            failures += failed
+            findings += found
         finally:
             page.close()
+    summary = accessibility_summary(findings)
+    (SCREENSHOTS / "accessibility.txt").write_text(summary)
+    print(summary)
     assert exercised, "no notebook has both a server panel and a client console"
+    assert not failures, "serious or critical accessibility violations in the kit's content:\n" + "\n".join(failures)
+
+
+def accessibility_summary(findings: list[tuple[str, ...]]) -> str:
+    """The axe findings, the kit's first, then JupyterLab's: one line per notebook, rule and place,
+    with how many elements and one of them."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, owner, impact, rule, help_text, why, target in findings:
+        groups.setdefault((owner, name, impact, rule, help_text, why), []).append(target)
+    lines = [f"axe-core audit (WCAG 2.1 AA and best practices) of {len({f[0] for f in findings})} notebooks "
+             f"with panels: {sum(f[1] == 'kit' for f in findings)} elements in the kit's content, "
+             f"{sum(f[1] == 'jupyterlab' for f in findings)} in JupyterLab itself"]
+    for (owner, name, impact, rule, help_text, why), targets in sorted(groups.items()):
+        lines.append(f"{owner:10} {name}: {impact:8} {rule}: {help_text}; {len(targets)} element(s), "
+                     f"e.g. [{targets[0][-120:]}]" + (f"\n{'':11}why JupyterLab's: {why}" if why else ""))
+    return "\n".join(lines) + "\n"
+
+
+def test_the_audit_tells_the_kit_s_violations_from_jupyterlab_s(browser):
+    """On a page shaped like JupyterLab's: a nameless input in an output fails, the same outside is
+    JupyterLab's, and a PNG output's missing alt is JupyterLab's (its renderer), not the kit's."""
+    axe = axe_runner()
+    page = browser.new_page()
+    try:
+        page.set_content("""<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>t</h1>
+            <div class="jp-Toolbar"><input type="text"></div>
+            <div class="jp-OutputArea-output"><div class="widget-box"><input type="text"></div></div>
+            <div class="jp-OutputArea-output"><div class="jp-RenderedImage" data-mime-type="image/png">
+                <img src="data:image/png;base64,iVBORw0KGgo="></div></div>
+            <div class="jp-OutputArea-output"><img src="data:image/png;base64,iVBORw0KGgo="></div>
+            <div class="jp-MarkdownCell"><div class="jp-RenderedMarkdown"><p>fine</p></div></div>
+            </main></body></html>""")
+        failures, findings = audit(page, axe, "page")
+    finally:
+        page.close()
+    owners = sorted((rule, owner, bool(why)) for _, owner, _, rule, _, why, _ in findings)
+    assert owners == [("image-alt", "jupyterlab", True), ("image-alt", "kit", False),
+                      ("label", "jupyterlab", False), ("label", "kit", False)]
+    assert len(failures) == 2
+    assert any("image-alt" in f and "> img]" in f for f in failures)  # a kit's own image without alt
+    assert any(f.startswith("page: label (critical)") and "<input" in f for f in failures)
+    summary = accessibility_summary(findings)
+    assert summary.startswith("axe-core audit") and "why JupyterLab's: JupyterLab's image renderer" in summary
 
 
 def test_missing_browser_skips_with_advice_but_fails_under_ci(monkeypatch):

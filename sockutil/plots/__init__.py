@@ -13,10 +13,19 @@ draws it:
 * ``transfers``: simulated transfers from ``sockutil.netsim`` (ladder,
   time-sequence graph, goodput against loss).
 
+* ``describe``: each figure's text equivalent, a twin function of the same
+  name and arguments that returns a ``FigureText`` (what the figure shows, in
+  words, and the numbers it is drawn from) without drawing; see
+  ``figure_text`` for why and where the text goes.
+
 Every function returns a matplotlib ``Figure`` already closed in pyplot, so a
-notebook cell that ends with the call shows it exactly once.
+notebook cell that ends with the call shows it exactly once, and with its
+text equivalent attached: ``text_of(figure)``. Colour never carries meaning
+alone: line styles, markers, hatching and labels say it too.
 """
 
+from . import describe
+from .figure_text import FigureText, text_of
 from .layers import TCP_IPV4_ETHERNET, Layer, encapsulation
 from .ports import IANA_RANGES, port_ranges
 from .sequence import (
@@ -33,9 +42,11 @@ __all__ = [
     "IANA_RANGES",
     "Layer",
     "TCP_IPV4_ETHERNET",
+    "FigureText",
     "chunk_sizes",
     "chunkings",
     "completion_times",
+    "describe",
     "encapsulation",
     "goodput_vs_loss",
     "ladder",
@@ -43,5 +54,6 @@ __all__ = [
     "port_ranges",
     "race_panels",
     "sequence_diagram",
+    "text_of",
     "time_sequence",
 ]

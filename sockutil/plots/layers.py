@@ -12,6 +12,11 @@ as wide as a 10-byte one would be), and every box is labelled with its byte
 count. A payload too big to draw at that scale (1460 bytes beside a 20-byte
 header) is drawn shortened, with a zig-zag break and the words "not to scale".
 
+Colour only helps here: every box carries its name and size in words, and
+this layer's own header is outlined more strongly, with a bold label, than
+the inner layers' (lighter) ones. The text equivalent (``describe``) lists
+every row's sizes.
+
 matplotlib is imported only here; ``import sockutil`` stays light. Like
 ``sockutil.plots``, the function closes its figure in pyplot before returning
 it, so a notebook cell that ends with the call shows it exactly once.
@@ -25,6 +30,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+
+from . import describe
+from .figure_text import finish
 
 __all__ = ["Layer", "TCP_IPV4_ETHERNET", "encapsulation"]
 
@@ -80,8 +88,7 @@ def encapsulation(
     remark to the total shown at the right of a layer's row, e.g.
     ``{"IPv4": "= the MTU"}``.
     """
-    if payload_size < 0:
-        raise ValueError("payload_size must be 0 or more bytes")
+    text = describe.encapsulation(payload_size, layers, payload_name, notes, title)  # checks the size too
     notes = dict(notes or {})
     to_scale = payload_size * UNIT_PER_BYTE <= MAX_PAYLOAD_WIDTH
     payload_width = max(payload_size * UNIT_PER_BYTE, 0.5) if to_scale else MAX_PAYLOAD_WIDTH
@@ -148,8 +155,5 @@ def encapsulation(
     ax.set_xlim(-left_total - 2.6, payload_width + right_total + 2.6)
     ax.set_ylim(-0.3, rows - 1 + ROW_HEIGHT + 0.45)
     ax.axis("off")
-    scale = "headers to scale" if to_scale else "headers to scale; payload shortened, not to scale"
-    ax.set_title(title or f"Encapsulation: each layer puts its header in front ({scale})", fontsize=10)
-    fig.tight_layout()
-    plt.close(fig)  # shown once, by the cell's result, not again by pyplot
-    return fig
+    ax.set_title(text.title, fontsize=10)
+    return finish(fig, text)

@@ -11,6 +11,11 @@ it is given, so a notebook can pass ``names.ephemeral_port_range()``. nbval
 does not compare images, so the picture may differ between machines while
 the notebook's text does not.
 
+Every range is named in words on the picture, not by its colour alone; the
+text equivalent (``describe``) lists the ranges and marks. The machine's
+ephemeral range is one of its findings, not a row of its table, so a
+notebook can print the table the same on every machine.
+
 matplotlib is imported only here; the figure is closed in pyplot before it is
 returned, so a cell ending with the call shows it exactly once.
 """
@@ -22,6 +27,9 @@ from typing import Mapping
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+
+from . import describe
+from .figure_text import finish
 
 __all__ = ["IANA_RANGES", "port_ranges"]
 
@@ -98,6 +106,4 @@ def port_ranges(
         zoom.spines[side].set_visible(False)
     zoom.set_title(f"enlarged: ports 0–{ZOOM_END}", fontsize=9)
     zoom.set_xlabel("port number")
-    fig.tight_layout()
-    plt.close(fig)  # shown once, by the cell's result, not again by pyplot
-    return fig
+    return finish(fig, describe.port_ranges(ephemeral, marks, title))

@@ -5,6 +5,12 @@ Each function draws from real data (a ``Trace`` of socket calls, the chunks
 figure is closed in pyplot before it is returned, so a notebook cell that
 ends with the call shows it exactly once.
 
+Colour is never the only thing that tells two kinds apart (WCAG 2.1, 1.4.1):
+every call box names its call, the three kinds of arrow differ in line style
+(``ARROW_STYLES``), neighbouring chunks alternate plain and hatched, each
+model's line has its own marker and dash, and the race's clients differ in
+marker shape. Each function attaches its text equivalent (``describe``).
+
 matplotlib is imported only here (and only when this module is imported), so
 ``import sockutil`` stays light.
 """
@@ -12,7 +18,7 @@ matplotlib is imported only here (and only when this module is imported), so
 from __future__ import annotations
 
 import math
-from typing import Mapping, Protocol, Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -20,6 +26,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ..trace import Call, Trace
+from . import describe
+from .figure_text import finish
+from .trace_arrows import HANDSHAKE, call_label, message_arrows
 
 __all__ = [
     "sequence_diagram",
@@ -30,95 +39,39 @@ __all__ = [
     "race_panels",
 ]
 
+#: Text colour of each call's box: dark enough for 4.5:1 contrast on white
+#: (WCAG 1.4.3), and never needed, since the box names its call.
 CALL_COLOURS = {
-    "socket": "#7f7f7f",
-    "bind": "#7f7f7f",
-    "listen": "#7f7f7f",
+    "socket": "#595959",
+    "bind": "#595959",
+    "listen": "#595959",
     "accept": "#1f77b4",
     "connect": "#1f77b4",
-    "send": "#2ca02c",
-    "sendall": "#2ca02c",
+    "send": "#1e7b1e",
+    "sendall": "#1e7b1e",
     "recv": "#d62728",
-    "shutdown": "#9467bd",
-    "close": "#9467bd",
+    "shutdown": "#7a4fb0",
+    "close": "#7a4fb0",
 }
 
 
-def _finish(fig: Figure) -> Figure:
-    fig.tight_layout()
-    plt.close(fig)  # shown once, by the cell's result, not again by pyplot
-    return fig
+#: Each kind of arrow: (colour, line style). The styles differ, so the kinds
+#: stay apart without colour: dash-dot segments that carry no data, solid
+#: bytes, a dashed end of stream.
+ARROW_STYLES = {"handshake": ("#1f77b4", "-."), "data": ("#2ca02c", "-"), "FIN": ("#9467bd", "--")}
 
+#: The slow client's square in ``race_panels``: a dark orange, 3.8:1 on white (WCAG 1.4.11 asks 3:1).
+SLOW_COLOUR = "#d95f02"
 
-#: The three segments of TCP's handshake, in order, and who sends each.
-HANDSHAKE = (("SYN", "client"), ("SYN-ACK", "server"), ("ACK", "client"))
+#: Markers and dashes for one line per model (``completion_times``), taken in turn.
+MODEL_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+MODEL_DASHES = ("-", "--", "-.", ":")
+
 
 #: Rows of extra height a traced handshake takes below its ``connect``: 0.7 of
 #: a row per segment, so that the three arrows slope like real segments and
 #: their names fit between them.
 HANDSHAKE_ROWS = 2.1
-
-
-def _port(address: str | None) -> str | None:
-    return address.rsplit(":", 1)[1] if address and ":" in address else None
-
-
-def message_arrows(calls: Sequence[Call]) -> list[tuple[int, int, str]]:
-    """Which call fed which: ``(from_seq, to_seq, kind)`` with kind handshake, data or FIN.
-
-    * ``connect`` -> the ``accept`` that returned its connection, or, if the
-      trace has no such ``accept``, the ``listen`` of the socket it reached
-      (kind ``handshake``: the SYN, SYN-ACK and ACK that ``connect`` waits for;
-      the server's kernel answers, not its program);
-    * each ``send``/``sendall`` -> every ``recv`` on the peer socket that
-      received some of its bytes (matched by byte position in the stream);
-    * ``close`` or ``shutdown(SHUT_WR)`` -> the peer's ``recv`` that returned ``b""``.
-    """
-    arrows: list[tuple[int, int, str]] = []
-    ok = [c for c in calls if c.error is None]
-    for call in ok:
-        if call.name != "connect" or not call.local:
-            continue
-        accepts = [o for o in ok if o.name == "accept" and o.remote == call.local]
-        # A listener bound to 0.0.0.0 records that address: match it by port.
-        listens = [o for o in ok if o.name == "listen" and o.seq < call.seq and o.local
-                   and (o.local == call.remote or _port(o.local) == _port(call.remote))]
-        target = accepts[0] if accepts else listens[-1] if listens else None
-        if target is not None:
-            arrows.append((call.seq, target.seq, "handshake"))
-    # byte positions in each direction of each connection
-    sent: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-    position: dict[tuple[str, str], int] = {}
-    for call in ok:
-        if call.name in ("send", "sendall") and call.local and call.remote:
-            key = (call.local, call.remote)
-            start = position.get(key, 0)
-            sent.setdefault(key, []).append((start, start + call.nbytes, call.seq))
-            position[key] = start + call.nbytes
-    received: dict[tuple[str, str], int] = {}
-    for call in ok:
-        if call.name != "recv" or not call.local or not call.remote:
-            continue
-        key = (call.remote, call.local)  # the sender's (local, remote)
-        if call.nbytes:
-            start = received.get(key, 0)
-            end = start + call.nbytes
-            received[key] = end
-            for s_start, s_end, seq in sent.get(key, []):
-                if s_start < end and start < s_end:
-                    arrows.append((seq, call.seq, "data"))
-        else:
-            closers = [
-                c
-                for c in ok
-                if c.local == call.remote
-                and c.remote == call.local
-                and (c.name == "close" or (c.name == "shutdown" and c.args in ("SHUT_WR", "SHUT_RDWR")))
-                and c.seq < call.seq
-            ]
-            if closers:
-                arrows.append((closers[0].seq, call.seq, "FIN"))
-    return arrows
 
 
 def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, in order") -> Figure:
@@ -156,21 +109,13 @@ def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, 
         ax.text(x, 0.9, actor, ha="center", va="bottom", fontsize=11, weight="bold")
     for call in calls:
         x, y = x_of[call.actor], y_of[call.seq]
-        label = f"{call.name}()" if not call.error else f"{call.name}() ✗ {call.error}"
-        if call.name == "recv" and call.nbytes:
-            label = f"recv() → {call.nbytes} B"
-        elif call.name == "recv":
-            label = "recv() → b''"
-        elif call.name in ("send", "sendall"):
-            label = f"{call.name}({call.nbytes} B)"
         colour = CALL_COLOURS.get(call.name, "black")
-        ax.text(x, y, label, ha="center", va="center", fontsize=9, color=colour,
+        ax.text(x, y, call_label(call), ha="center", va="center", fontsize=9, color=colour,
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=colour, lw=0.8))
     by_seq = {call.seq: call for call in calls}
-    styles = {"handshake": ("#1f77b4", "-"), "data": ("#2ca02c", "-"), "FIN": ("#9467bd", "--")}
 
     def arrow(x0: float, y0: float, x1: float, y1: float, kind: str) -> None:
-        colour, style = styles[kind]
+        colour, style = ARROW_STYLES[kind]
         ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12,
                                      color=colour, linestyle=style, lw=1.1))
 
@@ -185,7 +130,7 @@ def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, 
         else:
             arrow(x0 + shift, y_of[start], x1 - shift, y_of[end], kind)
     ax.legend(
-        handles=[Line2D([], [], color=c, linestyle=ls) for c, ls in styles.values()],
+        handles=[Line2D([], [], color=c, linestyle=ls) for c, ls in ARROW_STYLES.values()],
         labels=["handshake: SYN, SYN-ACK, ACK (connect returns once the SYN-ACK is in)",
                 "bytes (send → recv)", "end of stream (close → recv b'')"],
         loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=1, fontsize=8, frameon=False,
@@ -194,7 +139,7 @@ def sequence_diagram(trace: Trace | Sequence[Call], title: str = "Socket calls, 
     ax.set_ylim(bottom - 0.8, 1.5)
     ax.axis("off")
     ax.set_title(title)
-    return _finish(fig)
+    return finish(fig, describe.sequence_diagram(calls, title))
 
 
 def _draw_handshake(ax, arrow, x_client: float, x_server: float, shift: float,
@@ -206,7 +151,7 @@ def _draw_handshake(ax, arrow, x_client: float, x_server: float, shift: float,
     down to the ``accept`` that takes it, if the trace has one.
     """
     step = HANDSHAKE_ROWS / len(HANDSHAKE)
-    colour = "#1f77b4"
+    colour = ARROW_STYLES["handshake"][0]
     for index, (name, sender) in enumerate(HANDSHAKE):
         y0, y1 = y - index * step, y - (index + 1) * step
         if sender == "client":
@@ -228,25 +173,30 @@ def _draw_handshake(ax, arrow, x_client: float, x_server: float, shift: float,
 
 def chunk_sizes(chunks: Sequence[bytes | int], title: str = "What each recv() returned") -> Figure:
     """One bar per ``recv`` call: how many bytes it returned, in order."""
-    sizes = [c if isinstance(c, int) else len(c) for c in chunks]
+    text = describe.chunk_sizes(chunks, title)
+    sizes = text.column("bytes")
     fig, ax = plt.subplots(figsize=(7, 3))
     ax.bar(range(1, len(sizes) + 1), sizes, color="#d62728")
     ax.set_xlabel("recv() call, in order")
     ax.set_ylabel("bytes returned")
-    ax.set_title(f"{title}: {len(sizes)} calls, {sum(sizes)} bytes")
+    ax.set_title(text.title)
     ax.set_xticks(range(1, len(sizes) + 1) if len(sizes) <= 30 else ax.get_xticks())
-    return _finish(fig)
+    return finish(fig, text)
 
 
 def chunkings(rows: Mapping[str, Sequence[bytes | int]], title: str = "The same bytes, cut differently") -> Figure:
-    """Each row a stream of the same bytes, drawn as segments as long as each chunk."""
+    """Each row a stream of the same bytes, drawn as segments as long as each chunk.
+
+    Neighbouring chunks alternate in colour and in hatching, and every box is
+    outlined, so the cuts show without colour too.
+    """
     fig, ax = plt.subplots(figsize=(8, 0.7 * len(rows) + 1.2))
     for i, (label, chunks) in enumerate(rows.items()):
         start = 0
         for j, chunk in enumerate(chunks):
             size = chunk if isinstance(chunk, int) else len(chunk)
-            ax.add_patch(Rectangle((start, -i - 0.35), size, 0.7,
-                                   fc=("#ff9896" if j % 2 else "#aec7e8"), ec="white"))
+            ax.add_patch(Rectangle((start, -i - 0.35), size, 0.7, fc=("#ff9896" if j % 2 else "#aec7e8"),
+                                   hatch=("///" if j % 2 else None), ec="#333333", lw=0.8))
             start += size
     total = max((sum(c if isinstance(c, int) else len(c) for c in chunks) for chunks in rows.values()), default=1)
     ax.set_xlim(0, total)
@@ -254,30 +204,30 @@ def chunkings(rows: Mapping[str, Sequence[bytes | int]], title: str = "The same 
     ax.set_yticks([-i for i in range(len(rows))], list(rows))
     ax.set_xlabel("byte position in the stream")
     ax.set_title(title)
-    return _finish(fig)
+    return finish(fig, describe.chunkings(rows, title))
 
 
 def completion_times(results: Mapping[str, Sequence[float]], unit: str = "s",
                      title: str = "When each client finished") -> Figure:
-    """For each server model, the completion time of each client (sorted), as points and lines."""
+    """For each server model, the completion time of each client (sorted), as points and lines.
+
+    Each model's line has its own marker and dash as well as its own colour.
+    """
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    for label, times in results.items():
+    for index, (label, times) in enumerate(results.items()):
         ordered = sorted(times)
-        ax.plot(range(1, len(ordered) + 1), ordered, marker="o", label=label)
+        ax.plot(range(1, len(ordered) + 1), ordered, label=label,
+                marker=MODEL_MARKERS[index % len(MODEL_MARKERS)],
+                linestyle=MODEL_DASHES[index % len(MODEL_DASHES)])
     ax.set_xlabel("clients finished (sorted by time)")
     ax.set_ylabel(f"time since start ({unit})")
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    return _finish(fig)
+    return finish(fig, describe.completion_times(results, unit, title))
 
 
-class RaceLike(Protocol):
-    """What ``race_panels`` needs of a ``sockutil.races.Race``."""
-
-    slow: float
-    fast: list[float]
-    slow_sent: float
+RaceLike = describe.RaceLike
 
 
 def race_panels(races: Mapping[str, RaceLike], title: str = "When each client finished",
@@ -292,8 +242,8 @@ def race_panels(races: Mapping[str, RaceLike], title: str = "When each client fi
     count = max(1, len(races))
     columns = 2 if count > 1 else 1
     rows = math.ceil(count / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(7, 2.2 * rows + 0.6),
-                             sharex=True, squeeze=False)
+    height = 2.2 * rows + 0.6
+    fig, axes = plt.subplots(rows, columns, figsize=(7, height), sharex=True, squeeze=False)
     flat = [ax for row in axes for ax in row]
     finite_times = [t for race in races.values()
                     for t in [race.slow, race.slow_sent, *race.fast] if math.isfinite(t)]
@@ -302,7 +252,7 @@ def race_panels(races: Mapping[str, RaceLike], title: str = "When each client fi
         fast = sorted(t for t in race.fast if math.isfinite(t))
         ax.plot(fast, range(1, len(fast) + 1), "o", color="#1f77b4", label="fast client")
         if math.isfinite(race.slow):
-            ax.plot([race.slow], [len(race.fast) + 1], "s", color="#ff7f0e",
+            ax.plot([race.slow], [len(race.fast) + 1], "s", color=SLOW_COLOUR,
                     label="slow client")
         if math.isfinite(race.slow_sent):
             ax.axvline(race.slow_sent, color="#d62728", linestyle=":",
@@ -314,9 +264,13 @@ def race_panels(races: Mapping[str, RaceLike], title: str = "When each client fi
         ax.grid(alpha=0.3)
     for ax in flat[len(races):]:
         ax.set_visible(False)
-    handles, labels = flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
-    fig.supxlabel(f"time since the slow client connected ({unit})", y=0.055, fontsize=10)
+    # The legend is built, not collected from the first panel: that panel may lack a slow client.
+    handles = [Line2D([], [], marker="o", linestyle="", color="#1f77b4"),
+               Line2D([], [], marker="s", linestyle="", color=SLOW_COLOUR),
+               Line2D([], [], linestyle=":", color="#d62728")]
+    fig.legend(handles, ["fast client", "slow client", "slow client sends"], loc="lower center", ncol=3,
+               fontsize=9, frameon=False)
+    # Below the panels, in inches from the bottom: the legend, then the axis label above it.
+    fig.supxlabel(f"time since the slow client connected ({unit})", y=0.3 / height, va="bottom", fontsize=10)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
-    return _finish(fig)
+    return finish(fig, describe.race_panels(races, title, unit), rect=(0, 0.3 / height, 1, 1))

@@ -7,7 +7,7 @@ and clients in background threads, so the kernel stays free: a student can
 run other cells and click buttons at the same time.
 
 Background threads update the panels only by setting widget traits (a
-label's ``value``, an HTML log's ``value``, an image's bytes). That is safe
+label's ``value``, an HTML log's ``value``, a figure's HTML). That is safe
 from any thread and invisible to nbval. They never use ``with output:`` from
 a thread, which would put text into whichever cell happens to be running.
 Two threads may update one panel at once (two connections of a server, a

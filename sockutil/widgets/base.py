@@ -5,6 +5,21 @@ one lives on (its buttons and threads hold it), with its servers still
 running. Registering panels by name lets the new panel close the old one, so
 a cell can be run twice. ``close_all_panels`` stops them all at kernel exit.
 
+Why names for everything: a screen reader announces a control by its
+accessible name, and WCAG 2.1 (4.1.2) asks every control for one. Every
+input and button here has a visible ``description`` (ipywidgets renders it as
+the input's ``<label>``, or as the button's text) and a ``tooltip`` that says
+what it does. A panel's figure is an ``<img>`` with its text alternative as
+``alt``, and below it the whole text equivalent (what it shows, and its
+numbers) behind a "The figure in words" disclosure. (Not an ``Image``
+widget: ipywidgets 8.1's view sets no ``title`` from an Image's tooltip, as
+it reads a description that Image lacks, so its ``<img>`` stays nameless.)
+Sliders are not used: the
+handle ipywidgets 8 draws (noUiSlider, ``role="slider"``) gets no accessible
+name from the description, so the panels take numbers in labelled number
+fields instead. A log that may scroll can be focused with the keyboard
+(``tabindex``), so it can be scrolled without a mouse (WCAG 2.1.1).
+
 Why ``Job``: a panel's Run button starts work in a thread that may last
 seconds (a slow sender, a race of many clients). Closing the panel must not
 wait for it. Instead the run registers a ``stop`` for each server it starts
@@ -18,6 +33,7 @@ said it stopped.
 from __future__ import annotations
 
 import atexit
+import base64
 import html
 import io
 import threading
@@ -26,8 +42,8 @@ from typing import Callable, Iterable, Sequence
 
 import ipywidgets as w
 
-__all__ = ["LOG_LINES", "Panel", "LiveLog", "Job", "close_all_panels", "log_html", "png", "stop_once",
-           "error_html"]
+__all__ = ["LOG_LINES", "Panel", "LiveLog", "Job", "close_all_panels", "log_html", "picture", "stop_once",
+           "error_html", "number_field", "figure_view"]
 
 #: How many lines a panel's live log shows (older lines scroll away).
 LOG_LINES = 12
@@ -36,14 +52,27 @@ _PANELS: dict[str, "Panel"] = {}
 _PANELS_LOCK = threading.Lock()
 
 
-def log_html(lines: Iterable[str]) -> str:
-    """The last ``LOG_LINES`` lines as a small scrolling block of preformatted text."""
+def log_html(lines: Iterable[str], label: str = "log") -> str:
+    """The last ``LOG_LINES`` lines as a small scrolling block of preformatted text.
+
+    The block is a named ``log`` region that the keyboard can reach (it may scroll).
+    """
     shown = list(lines)[-LOG_LINES:]
     body = "\n".join(html.escape(line) for line in shown) or "(nothing yet)"
     return (
-        "<pre style='margin:0;max-height:16em;overflow:auto;font-size:12px;"
+        f"<pre tabindex='0' role='log' aria-label='{html.escape(label, quote=True)}' "
+        "style='margin:0;max-height:16em;overflow:auto;font-size:12px;"
         f"background:#f7f7f7;padding:4px'>{body}</pre>"
     )
+
+
+def number_field(value: int, low: int, high: int, description: str, tooltip: str,
+                 step: int = 1) -> w.BoundedIntText:
+    """A labelled whole-number input (``<label>`` + ``<input type=number>``): named for screen readers,
+    changed by typing or the arrow keys."""
+    return w.BoundedIntText(value=value, min=low, max=high, step=step, description=description,
+                            tooltip=tooltip, style={"description_width": "initial"},
+                            layout=w.Layout(width="15em"))
 
 
 def error_html(text: str) -> str:
@@ -58,15 +87,16 @@ class LiveLog:
     at once can never leave the view showing the older of the two texts.
     """
 
-    def __init__(self) -> None:
-        self.view = w.HTML(value=log_html([]))
+    def __init__(self, label: str = "log") -> None:
+        self.label = label
+        self.view = w.HTML(value=log_html([], label))
         self._lines: deque[str] = deque(maxlen=LOG_LINES)
         self._lock = threading.Lock()
 
     def add(self, line: str) -> None:
         with self._lock:
             self._lines.append(line)
-            self.view.value = log_html(self._lines)
+            self.view.value = log_html(self._lines, self.label)
 
 
 class Panel(w.VBox):
@@ -180,12 +210,28 @@ class Job:
             return True
 
 
-def png(make_figure: Callable) -> bytes:
-    """Draw a figure from ``sockutil.plots`` and return it as PNG bytes for an ``Image`` widget."""
+def figure_view() -> w.HTML:
+    """Where a panel shows its figure: hidden until the first one is drawn."""
+    return w.HTML(layout=w.Layout(display="none"))
+
+
+def picture(make_figure: Callable) -> str:
+    """Draw a figure from ``sockutil.plots`` as HTML: the PNG with its ``alt``, then its text equivalent.
+
+    The text equivalent sits in a ``<details>`` block, closed, so it costs
+    no room until someone opens it (a screen reader announces it as a
+    disclosure button).
+    """
     figure = make_figure()
+    text = plots().text_of(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f"<img src='data:image/png;base64,{data}' alt='{html.escape(text.alt, quote=True)}'>"
+        "<details><summary>The figure in words</summary>"
+        f"<pre style='white-space:pre-wrap;font-size:12px'>{html.escape(str(text))}</pre></details>"
+    )
 
 
 def plots():

@@ -68,18 +68,24 @@ class ClientConsole(Panel):
         self._attempt: _Attempt | None = None
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()  # the attempt, the socket, and the widgets showing them
-        self._live_log = LiveLog()
+        self._live_log = LiveLog(f"client log of {name}")
         self.log_view = self._live_log.view
-        self.host_choice = w.Text(value=host, description="host")
+        self.host_choice = w.Text(value=host, description="host", tooltip="the server's address or name")
         self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port",
                                             tooltip="0: the port of the server panel")
-        self.connect_button = w.Button(description="Connect", button_style="primary", icon="plug")
-        self.message = w.Text(value="hello", placeholder="text to send", description="message")
-        self.newline = w.Checkbox(value=True, description="add \\n", indent=False)
-        self.send_button = w.Button(description="Send", icon="paper-plane", disabled=True)
+        self.connect_button = w.Button(description="Connect", button_style="primary", icon="plug",
+                                       tooltip="connect() in the background, then show every recv")
+        self.message = w.Text(value="hello", placeholder="text to send", description="message",
+                              tooltip="the text to send, encoded as UTF-8")
+        self.newline = w.Checkbox(value=True, description="add \\n", indent=False,
+                                  tooltip="end the message with a newline byte")
+        self.send_button = w.Button(description="Send", icon="paper-plane", disabled=True,
+                                    tooltip="sendall() the message")
         self.half_close_button = w.Button(description="Half-close (SHUT_WR)", disabled=True,
+                                          tooltip="shutdown(SHUT_WR): send no more, keep receiving",
                                           layout=w.Layout(width="14em"))
-        self.close_button = w.Button(description="Close", icon="times", disabled=True)
+        self.close_button = w.Button(description="Close", icon="times", disabled=True,
+                                     tooltip="close() the connection")
         self.status = w.HTML(value="not connected")
         self.connect_button.on_click(lambda _: self.connect())
         self.send_button.on_click(lambda _: self.send())

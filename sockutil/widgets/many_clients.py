@@ -24,7 +24,7 @@ import ipywidgets as w
 
 from ..concurrency import ClientsFailedError
 from ..errors import describe_error
-from .base import Job, Panel, error_html, plots, png, stop_once
+from .base import Job, Panel, error_html, figure_view, number_field, picture, plots, stop_once
 
 __all__ = ["ManyClients", "split_results"]
 
@@ -78,14 +78,16 @@ class ManyClients(Panel):
 
         self.models = dict(models or concurrency.MODELS)
         self._race = race
-        self.clients = w.IntSlider(value=6, min=1, max=20, description="clients")
-        self.work = w.IntSlider(value=100, min=0, max=500, step=10, description="work (ms)",
-                                style={"description_width": "initial"})
+        self.clients = number_field(6, 1, 20, "clients", "how many clients connect at once")
+        self.work = number_field(100, 0, 500, "work (ms)", "milliseconds the server works on each request",
+                                 step=10)
         self.choice = w.SelectMultiple(options=list(self.models), value=list(self.models),
-                                       description="models", rows=min(4, len(self.models)))
-        self.run_button = w.Button(description="Run", button_style="primary", icon="play")
+                                       description="models", rows=min(4, len(self.models)),
+                                       tooltip="the server models to race (Ctrl or Shift to choose several)")
+        self.run_button = w.Button(description="Run", button_style="primary", icon="play",
+                                   tooltip="race the clients against each chosen model")
         self.result = w.HTML(value="press Run")
-        self.image = w.Image(format="png", layout=w.Layout(display="none"))
+        self.image = figure_view()
         self.run_button.on_click(lambda _: self.run())
         self._thread: threading.Thread | None = None
         self._job: Job | None = None
@@ -154,7 +156,7 @@ class ManyClients(Panel):
             lines.append(_result_line(model, finished, failures))
         if job.cancelled:
             return
-        image = png(lambda: plots().completion_times(times)) if times else None
+        image = picture(lambda: plots().completion_times(times)) if times else None
 
         def show() -> None:
             self.last_times = times

@@ -37,13 +37,17 @@ class ServerPanel(Panel):
         self._actions = threading.RLock()  # one Start or Stop at a time, from any thread
         self._lock = threading.Lock()  # the totals and the widgets showing them
         self._totals = [0, 0, 0]  # connections, bytes in, bytes out of the current server
-        self._live_log = LiveLog()
+        self._live_log = LiveLog(f"server log of {name}")
         self.log_view = self._live_log.view
-        self.handler_choice = w.Dropdown(options=sorted(HANDLERS), value=handler, description="handler")
+        self.handler_choice = w.Dropdown(options=sorted(HANDLERS), value=handler, description="handler",
+                                         tooltip="what the server does with each connection")
         self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port (0 = any)",
+                                            tooltip="the port to listen on; 0 lets the OS choose a free one",
                                             style={"description_width": "initial"})
-        self.start_button = w.Button(description="Start", button_style="success", icon="play")
-        self.stop_button = w.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
+        self.start_button = w.Button(description="Start", button_style="success", icon="play",
+                                     tooltip="start the server: bind, listen, accept in the background")
+        self.stop_button = w.Button(description="Stop", button_style="danger", icon="stop", disabled=True,
+                                    tooltip="stop the server and close its connections")
         self.status = w.HTML(value="stopped")
         self.counters = w.HTML(value=self._counter_text(0, 0, 0))
         self.start_button.on_click(lambda _: self.start())

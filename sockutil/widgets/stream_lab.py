@@ -18,7 +18,7 @@ from ..clients import DEFAULT_TIMEOUT, connect, recv_chunks
 from ..errors import describe_error
 from ..handlers import make_chunky
 from ..servers import Server
-from .base import Job, Panel, error_html, plots, png
+from .base import Job, Panel, error_html, figure_view, number_field, picture, plots
 
 __all__ = ["StreamLab"]
 
@@ -36,13 +36,15 @@ class StreamLab(Panel):
 
     def __init__(self, message: str = "TCP is a byte stream: it keeps no message boundaries.\n",
                  name: str = "stream-lab") -> None:
-        self.message = w.Text(value=message, description="message", layout=w.Layout(width="36em"))
-        self.chunk = w.IntSlider(value=4, min=1, max=64, description="send size")
-        self.pause = w.IntSlider(value=20, min=0, max=200, step=5, description="pause (ms)")
-        self.recv_size = w.IntSlider(value=16, min=1, max=64, description="recv size")
-        self.run_button = w.Button(description="Run", button_style="primary", icon="play")
+        self.message = w.Text(value=message, description="message", layout=w.Layout(width="36em"),
+                              tooltip="the text the server sends, as UTF-8")
+        self.chunk = number_field(4, 1, 64, "send size (bytes)", "bytes in each piece the server sends")
+        self.pause = number_field(20, 0, 200, "pause (ms)", "milliseconds between the server's sends", step=5)
+        self.recv_size = number_field(16, 1, 64, "recv size (bytes)", "the client's recv(n): at most n bytes")
+        self.run_button = w.Button(description="Run", button_style="primary", icon="play",
+                                   tooltip="send the message through a real loopback connection")
         self.result = w.HTML(value="press Run")
-        self.image = w.Image(format="png", layout=w.Layout(display="none"))
+        self.image = figure_view()
         self.run_button.on_click(lambda _: self.run())
         self._thread: threading.Thread | None = None
         self._job: Job | None = None
@@ -94,7 +96,7 @@ class StreamLab(Panel):
             f"<b>{b''.join(chunks) == data}</b><br><code>"
             + html.escape(" | ".join(repr(c)[2:-1] for c in chunks)) + "</code>"
         )
-        image = png(lambda: plots().chunkings(
+        image = picture(lambda: plots().chunkings(
             {"sent (each send)": [len(s) for s in sent], "received (each recv)": [len(c) for c in chunks]},
             title="The same bytes, cut differently"))
 
@@ -104,7 +106,7 @@ class StreamLab(Panel):
 
         job.publish(show)
 
-    def _show(self, text: str, image: bytes | None) -> None:
+    def _show(self, text: str, image: str | None) -> None:
         self.result.value = text
         if image is not None:
             self.image.value = image
