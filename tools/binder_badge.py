@@ -73,8 +73,9 @@ def badge(remote: str) -> str:
     return f"[![Binder]({LOGO})]({BINDER}/v2/{launch_path(remote)}?urlpath={URLPATH})"
 
 
-def remote_url(name: str = "origin", root: Path = ROOT) -> str:
-    """The URL of the clone's remote ``name``; RemoteError if there is none."""
+def remote_url(name: str = "origin", root: Path | None = None) -> str:
+    """The URL of the remote ``name`` of the clone at ``root`` (default: this one); RemoteError if there is none."""
+    root = root or ROOT
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "remote", "get-url", name],
