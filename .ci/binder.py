@@ -309,10 +309,18 @@ def lab_setting_default(user: User, env: Path, repo: Path, work: Path) -> object
 # --- 5. the notebooks ------------------------------------------------------------------------
 
 def _texts(cell: dict) -> list[str]:
-    out = []
+    """A cell's outputs as text; consecutive stream outputs joined, since a stream may arrive in pieces."""
+    out: list[str] = []
+    last_stream = None
     for output in cell.get("outputs", []):
         text = output.get("text") or output.get("data", {}).get("text/plain") or output.get("evalue", "")
-        out.append("".join(text) if isinstance(text, list) else text)
+        text = "".join(text) if isinstance(text, list) else text
+        stream = output.get("name") if output.get("output_type") == "stream" else None
+        if stream and stream == last_stream:
+            out[-1] += text
+        else:
+            out.append(text)
+        last_stream = stream
     return out
 
 
@@ -405,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
         ran = json.loads((executed / name).read_text(encoding="utf-8"))
         differences = low_port_differences(saved, ran)
-        checked_cells = sum(1 for c in saved["cells"] if any(n in "".join(c["source"]) for n in LOW_PORT_CELLS))
+        checked_cells = sum(1 for c in saved["cells"] if c["cell_type"] == "code"
+                            and any(n in "".join(c["source"]) for n in LOW_PORT_CELLS))
         print(f"notebook 04's {checked_cells} low-port cells print as {user.name} what they print as root:",
               not differences)
         failures.extend(differences)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,8 +66,12 @@ def problems_in(nb) -> Problems:
     return found
 
 
-def execute(path: Path, timeout: int = CELL_TIMEOUT):
-    """The notebook at ``path`` run top to bottom in a fresh kernel started in its folder."""
+def execute(path: Path, kernel_log, timeout: int = CELL_TIMEOUT):
+    """The notebook at ``path`` run top to bottom in a fresh kernel started in its folder.
+
+    The kernel process's own stderr (its start-up warnings, or how it died) goes
+    to ``kernel_log``; what the cells write to stderr is in their outputs.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -75,7 +80,7 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT):
         nb, timeout=timeout, allow_errors=True, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    client.execute(stderr=kernel_log)
     return nb
 
 
@@ -95,12 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in paths:
         started = time.perf_counter()
-        try:
-            nb = execute(path, args.timeout)
-        except Exception as error:  # a kernel that died or a cell that timed out
-            print(f"FAIL {path.name}: {type(error).__name__}: {str(error).strip()[:500]}")
-            failed += 1
-            continue
+        with tempfile.TemporaryFile() as kernel_log:
+            try:
+                nb = execute(path, kernel_log, args.timeout)
+            except Exception as error:  # a kernel that died or a cell that timed out
+                kernel_log.seek(0)
+                print(f"FAIL {path.name}: {type(error).__name__}: {str(error).strip()[:500]}")
+                print("     the kernel's stderr:", kernel_log.read().decode(errors="replace")[-2000:])
+                failed += 1
+                continue
         found = problems_in(nb)
         bad = found.errors + (found.stderr if args.strict_stderr else [])
         print(f"{'FAIL' if bad else 'ok  '} {path.name} ({time.perf_counter() - started:.1f} s)")

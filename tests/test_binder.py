@@ -113,6 +113,9 @@ def test_low_port_cells_must_print_the_same_for_an_ordinary_user():
     assert binder.low_port_differences(saved, same) == []
     other = _notebook({"c1": "explains: False\n", "c2": "40000\n"})
     assert len(binder.low_port_differences(saved, other)) == 1
+    in_pieces = _notebook({"c1": "expl", "c2": "40000\n"})
+    in_pieces["cells"][0]["outputs"].append({"output_type": "stream", "name": "stdout", "text": "ains: True\n"})
+    assert binder.low_port_differences(saved, in_pieces) == [], "a stream that arrived in two pieces is the same"
 
 
 def test_the_real_low_port_cells_are_found_in_notebook_04():
