@@ -58,6 +58,7 @@ from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import isolated  # noqa: E402
 from pythons import find_all_pythons, scratch_copy  # noqa: E402
 
 #: The repo2docker release whose plan and base environment are checked (mybinder.org's, 2026-11).
@@ -219,13 +220,19 @@ class User:
             subprocess.run(["chown", "-R", f"{self.uid}:{self.gid}", str(path)], check=True, timeout=300)
 
     def run(self, command: list[str], home: Path, cwd: Path, env_bin: Path | None = None, timeout: int = 600,
-            capture: bool = False, check: bool = True) -> subprocess.CompletedProcess:
-        """``command`` as this user, with HOME at ``home`` (Binder's home is the repository)."""
+            capture: bool = False, check: bool = True, isolate: bool = False) -> subprocess.CompletedProcess:
+        """``command`` as this user, with HOME at ``home`` (Binder's home is the repository).
+
+        With ``isolate`` (and root), in a network namespace of its own (.ci/isolated.py): .ci/run runs the
+        notebooks here while its main test run runs them too, and a port one run chose must stay free for the other.
+        """
         env = {k: v for k, v in os.environ.items() if k.startswith(("PIP_", "LANG", "LC_"))}
         env.update(HOME=str(home), USER=self.name, LOGNAME=self.name, NB_USER=self.name,
                    PATH=os.pathsep.join(([str(env_bin)] if env_bin else []) + ["/usr/local/bin", "/usr/bin", "/bin"]))
-        print(f"$ {' '.join(command)}", flush=True)
         kwargs = dict(user=self.uid, group=self.gid, extra_groups=[]) if os.geteuid() == 0 else {}
+        if isolate and isolated.available():
+            command, kwargs = isolated.prefix((self.uid, self.gid)) + command, {}
+        print(f"$ {' '.join(command)}", flush=True)
         return subprocess.run(
             command, cwd=cwd, env=env, timeout=timeout, check=check, text=True,
             stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None, **kwargs,
@@ -400,13 +407,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== 5. every notebook, executed as {user.name}", flush=True)
         capable = user.run([str(env / "bin/python"), "-c",
                             "from sockutil import names; print(names.can_bind_low_ports())"],
-                           repo, repo, capture=True).stdout.strip()
+                           repo, repo, capture=True, isolate=True).stdout.strip()
         print(f"may {user.name} bind ports below 1024? {capable}")
         if capable != "False":
             failures.append(f"{user.name} may bind low ports: the ordinary user's case was not tried")
         executed = work / "executed"
         run = user.run([str(env / "bin/python"), ".ci/execute_notebooks.py", "--save", str(executed)],
-                       repo, repo, env_bin=env / "bin", timeout=NOTEBOOKS_TIMEOUT, check=False)
+                       repo, repo, env_bin=env / "bin", timeout=NOTEBOOKS_TIMEOUT, check=False, isolate=True)
         if run.returncode != 0:
             failures.append("a notebook raised an unexpected error as the ordinary user")
         name = "04-addresses-and-ports.ipynb"

@@ -39,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from check_python import MINIMUM, NEWEST_TESTED, runs_as  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import isolated  # noqa: E402
+
 #: The oldest version looked for: tools/check_python.py parses on 2.7, so even 2.7 must get its message.
 OLDEST_LOOKED_FOR = (2, 7)
 #: Where interpreters live besides PATH: pyenv's versions and GitHub Actions' tool cache.
@@ -98,24 +101,39 @@ def with_python(command: str, python: str) -> str:
     )
 
 
-def scratch_copy(destination: Path) -> None:
-    """The working tree's files (tracked, and new ones git does not ignore) copied to ``destination``."""
+#: What a scratch copy leaves out when the tree is not a git clone (then git cannot say what it ignores).
+NOT_COPIED = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints", "build",
+              "screenshots", "student"}
+
+
+def scratch_copy(destination: Path, root: Path = ROOT) -> None:
+    """The working tree's files copied to ``destination``: in a git clone, those tracked and the new ones git
+    does not ignore; elsewhere (a scratch copy itself), every file outside NOT_COPIED and ``*.egg-info``."""
     listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, check=True, timeout=60,
-    ).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
+        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True, timeout=60,
+    )
+    if listed.returncode == 0 and (root / ".git").exists():
+        names = [name for name in listed.stdout.decode().split("\0") if name]
+    else:
+        names = []
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = [d for d in subfolders if d not in NOT_COPIED and not d.endswith(".egg-info")]
+            names += [os.path.relpath(os.path.join(folder, f), root) for f in files]
+    for name in names:
+        source = root / name
         if source.is_file():
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
 
 
-def run(command: str, cwd: Path, timeout: int, capture: bool = False) -> subprocess.CompletedProcess:
-    print(f"$ {command}", flush=True)
+def run(command: str, cwd: Path, timeout: int, capture: bool = False, isolate: bool = False
+        ) -> subprocess.CompletedProcess:
+    """``command`` run by bash in ``cwd``; with ``isolate``, in a network namespace of its own (.ci/isolated.py)."""
+    print(f"$ {command}{'   (in a network namespace of its own)' if isolate else ''}", flush=True)
     return subprocess.run(
-        ["bash", "-c", command], cwd=cwd, timeout=timeout, text=True,
+        (isolated.prefix() if isolate else []) + ["bash", "-c", command], cwd=cwd, timeout=timeout, text=True,
         stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None,
     )
 
@@ -147,7 +165,8 @@ def check_supported(python: str, version: tuple[int, int], install: str, test: s
         return ["the README's install command failed"]
     print(f"(install took {time.monotonic() - started:.0f} s)", flush=True)
     started = time.monotonic()
-    failed = run(test, copy, TEST_TIMEOUT).returncode != 0
+    # The tests run beside .ci/run's own test run: isolated, so that neither can take a port the other chose.
+    failed = run(test, copy, TEST_TIMEOUT, isolate=isolated.available()).returncode != 0
     print(f"(tests took {time.monotonic() - started:.0f} s)", flush=True)
     return ["the README's test command failed"] if failed else []
 
