@@ -1,4 +1,4 @@
-"""Binder's image: repo2docker's plan for binder/, and the parts of .ci/binder.py that read it.
+"""Binder's image: repo2docker's plan for binder/ (.ci/repo2docker_plan.py), and what .ci/binder.py compares.
 
 The test that runs repo2docker needs the ``repo2docker`` command; it is not a
 student's requirement, so it is not in requirements.txt. .ci/binder.py installs
@@ -33,6 +33,7 @@ def load(name: str):
 
 
 binder = load("binder")
+r2d_plan = load("repo2docker_plan")
 
 
 def runtime_version() -> str:
@@ -43,15 +44,15 @@ def test_repo2docker_builds_from_binder_with_the_runtime_python():
     repo2docker = os.environ.get("REPO2DOCKER") or shutil.which("repo2docker")
     if not repo2docker:
         pytest.skip("repo2docker is not installed here; .ci/binder.py installs it and runs this test")
-    plan = binder.read_plan(binder.repo2docker_dockerfile(repo2docker))
+    plan = r2d_plan.read_plan(r2d_plan.repo2docker_dockerfile(repo2docker))
     assert plan.python == runtime_version() == "3.11"
     assert plan.requirements == "binder/requirements.txt", "repo2docker must read binder/, not the root"
     assert plan.runs_as_user, "pip must run as the notebook user, as on Binder"
     assert plan.post_build == "./binder/postBuild"
     assert plan.lock == f"environment.py-{runtime_version()}-linux-64.lock"
-    lock = binder.lock_path(repo2docker, plan.lock)
+    lock = r2d_plan.lock_path(repo2docker, plan.lock)
     assert lock.is_file(), "the base environment's lock file ships in repo2docker's package"
-    pins, _ = binder.pypi_pins(lock.read_text())
+    pins, _ = r2d_plan.pypi_pins(lock.read_text())
     assert any(pin.startswith("jupyterlab==") for pin in pins), "the base environment holds JupyterLab"
 
 
@@ -67,15 +68,15 @@ RUN ./binder/postBuild
 
 
 def test_the_plan_is_read_from_the_dockerfile():
-    plan = binder.read_plan(SAMPLE_DOCKERFILE)
+    plan = r2d_plan.read_plan(SAMPLE_DOCKERFILE)
     assert plan.python == "3.12"
     assert plan.lock == "environment.py-3.12-linux-64.lock"
     assert plan.requirements == "binder/requirements.txt"
     assert plan.runs_as_user and plan.post_build == "./binder/postBuild"
     as_root = SAMPLE_DOCKERFILE.replace("USER ${NB_USER}", "USER root")
-    assert not binder.read_plan(as_root).runs_as_user
+    assert not r2d_plan.read_plan(as_root).runs_as_user
     root_requirements = SAMPLE_DOCKERFILE.replace('"binder/requirements.txt"', '"requirements.txt"')
-    assert binder.read_plan(root_requirements).requirements == "requirements.txt"
+    assert r2d_plan.read_plan(root_requirements).requirements == "requirements.txt"
 
 
 SAMPLE_LOCK = """\
@@ -93,7 +94,7 @@ https://conda.anaconda.org/conda-forge/linux-64/libedit-3.1.20250104-pl5321h7949
 
 
 def test_the_lock_gives_pypi_pins_and_skips_what_is_conda_only():
-    pins, skipped = binder.pypi_pins(SAMPLE_LOCK)
+    pins, skipped = r2d_plan.pypi_pins(SAMPLE_LOCK)
     assert pins == ["jupyterlab==4.4.9", "brotli==1.1.0", "nbconvert==7.16.6", "python-dateutil==2.9.0.post0"]
     assert skipped == ["_libgcc_mutex==0.1", "python==3.11.14", "typing-extensions==4.15.0",
                        "libedit==3.1.20250104"]
