@@ -168,3 +168,18 @@ def test_the_port_rule_spares_the_ports_a_lesson_chooses():
         assert not re.search(regex, chosen), chosen
     for picked in ("127.0.0.1:32768", "127.0.0.1:60999", "[::1]:49152", "localhost:65535"):
         assert re.search(regex, picked), picked
+
+
+def test_notebooks_after_the_lab_are_listed_under_going_further(tmp_path):
+    tool = load_tool()
+    paths = []
+    for name, title in [("00-start.ipynb", "00 Start"), ("09-lab.ipynb", "09 Lab"), ("10-c.ipynb", "10 C")]:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nWhat {title} does.")]
+        nbformat.write(nb, tmp_path / name)
+        paths.append(tmp_path / name)
+    table = tool.syllabus_table(paths)
+    core, further = table.split("\n\n### Going further\n\n")
+    assert "[09 Lab](09-lab.ipynb)" in core and "10 C" not in core
+    assert further.splitlines()[2] == "| [10 C](10-c.ipynb) | What 10 C does. |"
+    assert "### Going further" not in tool.syllabus_table(paths[:2])

@@ -60,12 +60,30 @@ def summary_of(path: Path) -> str:
     return ""
 
 
-def syllabus_table(paths: list[Path], prefix: str = "") -> str:
-    """A markdown table, one row per notebook, linking each (``prefix`` is their folder)."""
+#: Notebooks from this number on come after the lab: they are listed under "Going further".
+GOING_FURTHER_FROM = 10
+
+
+def _rows(paths: list[Path], prefix: str) -> list[str]:
     rows = ["| Notebook | What you will do |", "|---|---|"]
     for path in paths:
         rows.append(f"| [{title_of(path)}]({prefix}{path.name}) | {summary_of(path)} |")
-    return "\n".join(rows)
+    return rows
+
+
+def syllabus_table(paths: list[Path], prefix: str = "") -> str:
+    """A markdown table, one row per notebook, linking each (``prefix`` is their folder).
+
+    The course itself (00 to the lab) comes first; notebooks numbered from
+    ``GOING_FURTHER_FROM`` on follow under a "Going further" heading, in a
+    table of their own.
+    """
+    core = [p for p in paths if int(p.name[:2]) < GOING_FURTHER_FROM]
+    further = [p for p in paths if int(p.name[:2]) >= GOING_FURTHER_FROM]
+    text = "\n".join(_rows(core, prefix))
+    if further:
+        text += "\n\n### Going further\n\n" + "\n".join(_rows(further, prefix))
+    return text
 
 
 def with_syllabus(text: str, marker: str, table: str, end: str | None = None) -> str:
