@@ -21,8 +21,9 @@ grade. Each exercise here gets:
 The stub cells stay ordinary editable cells: the student writes there, as in
 the student edition. Every other cell stays free to run, change and break.
 Points: one per exercise, five for the lab (a project the size of several
-exercises), none for the optional one (its result shows in the feedback and
-changes no score). Edit ``EXERCISES`` and run the tool again to change them.
+exercises), none for the optional ones (06's ``read_frame``, and 10's C exercise,
+beyond the course; their results show in the feedback and change no score).
+Edit ``EXERCISES`` and run the tool again to change them.
 
     python tools/nbgrader_cells.py            # write the metadata into every notebook
     python tools/nbgrader_cells.py --check    # exit 1 if a notebook differs from the table
@@ -92,6 +93,10 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
     ),
     "09-lab.ipynb": (
         Exercise("serve_kv", ("c002", "c003", "c004", "c013", "c017"), "c014", "c018", points=5),
+    ),
+    "10-c-and-python.ipynb": (
+        # Beyond the course, and in C, which a grader's machine may have no compiler for: optional.
+        Exercise("greet", ("c029",), "c030", "c034", points=0),
     ),
 }
 

@@ -1,0 +1,18 @@
+"""Uses printf for the greeting: it goes to the server's standard output, not to the client."""
+
+HINT_WORDS = ("printf", "standard output")
+
+
+def write_greet_c(path):
+    """Write greet.c, with your change, to path."""
+    path.write_text(r"""/* greet.c: the first line every client gets, with its number. */
+#include <stdio.h>
+
+#include "greet.h"
+
+int greet(int fd, unsigned long number)
+{
+    printf("hello from C, client %lu\n", number);
+    return 0;
+}
+""")

@@ -1,0 +1,19 @@
+"""The worked solution: snprintf into a buffer, then send exactly the characters it wrote."""
+
+
+def write_greet_c(path):
+    """Write greet.c, with your change, to path."""
+    path.write_text(r"""/* greet.c: the first line every client gets, with its number. */
+#include <stdio.h>
+
+#include "greet.h"
+
+int greet(int fd, unsigned long number)
+{
+    char line[64];                       /* room for the words and any number */
+    int length = snprintf(line, sizeof line, "hello from C, client %lu\n", number);
+    if (length < 0 || (size_t)length >= sizeof line)
+        return -1;                       /* snprintf failed, or had to cut the line */
+    return send_all(fd, line, (size_t)length);
+}
+""")
