@@ -72,6 +72,8 @@ def notebook_sources() -> dict[str, str]:
 
 
 def compilers() -> list[str]:
+    if os.name == "nt":
+        pytest.skip("the kit's C programs are POSIX C (Winsock differs): not on Windows")
     found = [name for name in ("cc", "gcc", "clang") if shutil.which(name)]
     if not found:
         if os.environ.get("CI") == "true":
@@ -154,7 +156,13 @@ def test_a_greet_c_that_only_moves_white_space_is_still_unwritten(capsys):
 # ------------------------------------------------------------------ the notebook without a compiler
 @pytest.fixture(scope="module")
 def run_without_compiler(tmp_path_factory):
-    """Notebook 10 executed in a kernel whose PATH is empty and CC unset: no compiler to find."""
+    """Notebook 10 executed in a kernel whose PATH is empty and CC unset: no compiler to find.
+
+    (Windows finds no compiler for these programs anyway, and CI executes the
+    notebook there as it is; an empty PATH is a POSIX experiment.)
+    """
+    if os.name == "nt":
+        pytest.skip("on Windows the notebook's C cells skip anyway (.ci/execute_notebooks.py runs it)")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     saved = {cell.id: cell.get("outputs", []) for cell in nb.cells}
     environ = {key: value for key, value in os.environ.items() if key != "CC"}

@@ -103,6 +103,7 @@ DRIVER_C = r"""/* The self-check's server: greet() from your greet.c, for each c
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
