@@ -18,10 +18,11 @@ import textwrap
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from sockutil import cprograms
-from sockutil.cprograms import programs as programs_module
+from sockutil.cprograms import running as running_module
 from sockutil.cprograms.compiler import SHOWN
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the C programs and these scripts are POSIX")
@@ -51,12 +52,15 @@ def script(folder: Path, name: str, body: str) -> list[str]:
 
 
 def gone(pid: int) -> bool:
-    """The process has ended and been reaped (no zombie left either)."""
+    """The process has ended: it no longer exists, or is a zombie waiting for its parent to reap it.
+
+    (A grandchild whose parent was killed is reaped by init, or by nobody in a
+    container whose first process does not reap: a zombie has ended all the same.)
+    """
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return True
-    return False
 
 
 @pytest.fixture(autouse=True)
@@ -212,6 +216,34 @@ def test_a_compiler_that_hangs_is_stopped_at_the_timeout(tmp_path):
     assert gone(int(pid_file.read_text()))
 
 
+
+def test_a_compiler_s_own_children_are_stopped_with_it(tmp_path):
+    """gcc runs cc1, as and ld as children: a timeout must stop them too, not only the driver."""
+    pid_file = tmp_path / "child"
+    command = script(tmp_path, "driver", f"""
+        import subprocess
+        child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
+        open({str(pid_file)!r}, "w").write(str(child.pid))
+        signal.pause()
+    """)
+    result = cprograms.compile_c(command, cwd=tmp_path, timeout=1.0)
+    assert result.timed_out
+    assert gone(int(pid_file.read_text())), "the compiler's child outlived the timeout"
+
+
+def test_a_program_s_children_are_stopped_with_it_at_the_timeout(tmp_path):
+    pid_file = tmp_path / "child"
+    command = script(tmp_path, "forks", f"""
+        import subprocess
+        child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
+        open({str(pid_file)!r}, "w").write(str(child.pid))
+        signal.pause()
+    """)
+    ran = cprograms.run_program(command, timeout=1.0)
+    assert ran.timed_out
+    assert gone(int(pid_file.read_text())), "the program's child outlived the timeout"
+
+
 # ------------------------------------------------------------------ running to the end
 def test_run_program_passes_input_and_returns_status_output_and_errors(tmp_path):
     command = script(tmp_path, "shout", """
@@ -292,7 +324,7 @@ def test_a_program_deaf_to_its_input_gets_sigterm(tmp_path):
 
 
 def test_a_program_deaf_to_sigterm_too_gets_sigkill(tmp_path, monkeypatch):
-    monkeypatch.setattr(programs_module, "AFTER_TERMINATE", 0.2)
+    monkeypatch.setattr(running_module, "AFTER_TERMINATE", 0.2)
     command = [*script(tmp_path, "deafer", DEAF), "--no-term"]
     program = cprograms.start_program(command, name="t-deafer", stop_timeout=0.2)
     assert program.stop() == -signal.SIGKILL

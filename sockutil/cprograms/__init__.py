@@ -6,17 +6,20 @@ checks) and the compile command, which the notebook builds and prints itself.
 What is *not* the lesson is the plumbing around them, and it is easy to get
 wrong in a notebook: a compiler that is missing, a compile that hangs, a
 compiler's error hidden in a wall of text, a server process left running when
-a cell fails or is run again. That plumbing lives here, in two parts:
+a cell fails or is run again. That plumbing lives here, in three parts:
 
 * ``compiler``: find a C compiler (``$CC``, else ``cc``, ``gcc``, ``clang``;
   none on Windows, whose Winsock differs from the POSIX calls the programs
   use), run a compile command with a timeout, and turn what the compiler said
   into ``Diagnostic`` records and a few lines of words. Where no compiler is
   found, the notebook prints ``SKIPPED``: the same line on every run.
-* ``programs``: run a program to its end with a timeout (``run_program``),
-  and run one in the background (``start_program``): wait for its first line
-  ("port N") with a deadline, and stop it on every path, twice, from any
-  thread, replacing the one a re-run cell started under the same name.
+* ``running``: run a program to its end with a timeout (``run_program``),
+  in a session of its own, so that on a timeout everything it started is
+  stopped with it.
+* ``background``: run a server in the background (``start_program``): wait
+  for its first line ("port N") with a deadline, and stop it on every path,
+  twice, from any thread, replacing the one a re-run cell started under the
+  same name.
 
 Nothing here prints and nothing raises for a C mistake: a failed compile or a
 crashed program is a value that says what happened, in words. Only the
@@ -37,19 +40,16 @@ from .compiler import (
     find_compiler,
     parse_diagnostics,
 )
-from .programs import (
+from .background import (
     READY_TIMEOUT,
-    RUN_TIMEOUT,
     STOP_TIMEOUT,
     BackgroundProgram,
     ProgramError,
-    Ran,
-    exit_words,
-    run_program,
     running_programs,
     start_program,
     stop_all_programs,
 )
+from .running import RUN_TIMEOUT, Ran, exit_words, run_program
 
 __all__ = [
     "COMPILE_TIMEOUT",

@@ -27,13 +27,14 @@ import atexit
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
+
+from .running import run_in_session
 
 __all__ = [
     "CANDIDATES",
@@ -242,18 +243,16 @@ def compile_c(command: Sequence[str | os.PathLike], *, cwd: str | os.PathLike | 
 
     The compiler gets the C locale, so its messages read the same on every
     machine, and no standard input. A compile that outlives ``timeout`` is
-    killed (``subprocess.run`` does it) and reported as ``timed_out``.
+    killed with the programs it started (cc1, as, ld: ``running.run_in_session``)
+    and reported as ``timed_out``.
     """
     argv = tuple(os.fspath(part) for part in command)
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     try:
-        done = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, errors="replace", timeout=timeout)
-    except FileNotFoundError:
+        done = run_in_session(argv, cwd=cwd, env=env, timeout=timeout)
+    except (FileNotFoundError, PermissionError):
         return Build(argv, None, "", missing=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        said = expired.stderr or b""
-        text = said.decode(errors="replace") if isinstance(said, bytes) else said
-        return Build(argv, None, text, timed_out=True, timeout=timeout)
-    output = done.stderr + done.stdout
+    output = (done.stderr + done.stdout).decode("utf-8", errors="replace")
+    if done.timed_out:
+        return Build(argv, None, output, timed_out=True, timeout=timeout)
     return Build(argv, done.returncode, output, timeout=timeout, diagnostics=parse_diagnostics(output))

@@ -1,14 +1,7 @@
-"""Run a C program with a timeout, or in the background, and stop it on every path.
+"""A server program in the background: ready once it prints its port, stopped on every path.
 
 Theory of operation
 -------------------
-``run_program`` runs a program to its end: ``subprocess.run`` with a timeout,
-which kills the program when the time is up and on any exception (a
-KeyboardInterrupt from the notebook's stop button included). It returns a
-``Ran`` that says what happened in words ("exit status 1", "killed by signal
-SIGSEGV", "stopped after 10 s") instead of raising, because a C program that
-fails is a lesson, not a crash of the cell.
-
 ``start_program`` runs a server in the background and hands it back once it
 is ready: the kit's servers print ``port N`` as their first line (they bind
 port 0 and the OS picks N), and that line is read with a deadline through a
@@ -28,10 +21,9 @@ than a pipe, so a chatty program can never block on it; its standard output is
 read to the end when it stops (a program that writes more than a pipe holds,
 64 KiB on Linux, before it is stopped would block: the kit's do not).
 
-Programs run in a session of their own (``setsid``), so the stop button's
-SIGINT, which Jupyter sends to the kernel's whole process group, does not
-kill them behind the kit's back: they are stopped by ``stop()``, whose exit
-status is then the one reported.
+Programs run in a session of their own, as in ``running``, so the stop
+button's SIGINT to the kernel's process group does not kill them behind the
+kit's back.
 
 Re-running a cell must not leave the old server running: programs have
 names, and ``start_program`` under a name whose program still runs stops it
@@ -47,31 +39,24 @@ import contextlib
 import os
 import re
 import selectors
-import signal
 import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from typing import IO, Sequence
+
+from . import running
+from .running import exit_words
 
 __all__ = [
     "READY_TIMEOUT",
-    "RUN_TIMEOUT",
     "STOP_TIMEOUT",
     "BackgroundProgram",
     "ProgramError",
-    "Ran",
-    "exit_words",
-    "run_program",
     "running_programs",
     "start_program",
     "stop_all_programs",
 ]
-
-#: Seconds a program run to its end may take. The kit's client finishes a
-#: loopback exchange in milliseconds; a stuck one is killed after this.
-RUN_TIMEOUT = 10.0
 
 #: Seconds a background program has to print its first line ("port N"): it
 #: binds and listens first, which takes microseconds; the rest is start-up.
@@ -82,10 +67,6 @@ READY_TIMEOUT = 5.0
 #: notices only when that client is done, so after this comes SIGTERM.
 STOP_TIMEOUT = 2.0
 
-#: Seconds after SIGTERM before SIGKILL, and for reading a dead program's
-#: last output: a program that ignores SIGTERM is not worth waiting for.
-AFTER_TERMINATE = 1.0
-
 #: The first line a kit server prints once it listens.
 _PORT_LINE = re.compile(r"port (\d+)")
 
@@ -94,63 +75,8 @@ class ProgramError(RuntimeError):
     """A background program could not be started, or never became ready; the message says why."""
 
 
-def exit_words(returncode: int | None) -> str:
-    """An exit status in words: "exit status 0", "killed by signal SIGSEGV", "still running"."""
-    if returncode is None:
-        return "still running"
-    if returncode >= 0:
-        return f"exit status {returncode}"
-    try:
-        name = signal.Signals(-returncode).name
-    except ValueError:
-        name = str(-returncode)
-    return f"killed by signal {name}"
-
-
-def _decode(data: bytes | None) -> str:
-    return (data or b"").decode("utf-8", errors="replace")
-
-
-@dataclass(frozen=True)
-class Ran:
-    """What a program run to its end did: status, standard output (bytes) and standard error (text)."""
-
-    command: tuple[str, ...]
-    returncode: int | None
-    stdout: bytes
-    stderr: str
-    timed_out: bool = False
-    timeout: float = RUN_TIMEOUT
-    not_started: str = ""  # why the program could not start at all
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
-
-    @property
-    def status(self) -> str:
-        """The outcome in words: "exit status 1", or why it did not run or did not end."""
-        if self.not_started:
-            return f"could not start {self.command[0]}: {self.not_started}"
-        if self.timed_out:
-            return f"still running after {self.timeout:g} s: stopped"
-        return exit_words(self.returncode)
-
-
-def run_program(command: Sequence[str | os.PathLike], *, input: bytes = b"",
-                cwd: str | os.PathLike | None = None, timeout: float = RUN_TIMEOUT) -> Ran:
-    """Run ``command`` with ``input`` on its standard input, to its end or ``timeout``; never raises for it."""
-    argv = tuple(os.fspath(part) for part in command)
-    try:
-        done = subprocess.run(argv, input=input, capture_output=True, cwd=cwd, timeout=timeout,
-                              start_new_session=True)
-    except FileNotFoundError:
-        return Ran(argv, None, b"", "", timeout=timeout, not_started="no such program (compile it first)")
-    except PermissionError:
-        return Ran(argv, None, b"", "", timeout=timeout, not_started="not an executable program")
-    except subprocess.TimeoutExpired as expired:  # run() has killed it and collected what it wrote
-        return Ran(argv, None, expired.stdout or b"", _decode(expired.stderr), timed_out=True, timeout=timeout)
-    return Ran(argv, done.returncode, done.stdout, _decode(done.stderr), timeout=timeout)
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def _read_available(stream: IO[bytes], until: float) -> bytes:
@@ -284,12 +210,12 @@ class BackgroundProgram:
             except subprocess.TimeoutExpired:
                 process.terminate()
                 try:
-                    process.wait(AFTER_TERMINATE)
+                    process.wait(running.AFTER_TERMINATE)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    running.kill_group(process)
                     process.wait()
         except BaseException:  # an interrupt while waiting: the program must not outlive it
-            process.kill()
+            running.kill_group(process)
             process.wait()
             raise
 
@@ -299,7 +225,7 @@ class BackgroundProgram:
         if process.stdout is not None:
             rest = b""
             if process.returncode is not None:  # it has ended: its output ends soon too
-                rest = _read_available(process.stdout, time.monotonic() + AFTER_TERMINATE)
+                rest = _read_available(process.stdout, time.monotonic() + running.AFTER_TERMINATE)
             self.output = _decode(self._early + rest)
             process.stdout.close()
         if self._stderr is not None:
