@@ -20,12 +20,14 @@ arrived and from how the program ended:
   then NUL bytes), the string's terminating NUL sent with it;
 * no newline at the end; ``printf`` to standard output instead of the socket;
 * the number ignored, or counted from 0;
-* a crash (killed by a signal), or a ``greet()`` that returned -1.
+* a crash (killed by a signal: not the check's own SIGTERM), a ``greet()``
+  that never returns, or one that returned -1.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 import struct
 import tempfile
 from pathlib import Path
@@ -204,7 +206,9 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
         return partial if isinstance(partial, bytes) else None
 
     def crashed(outcome: Outcome) -> bool:
-        return program.returncode is not None and program.returncode < 0
+        """Killed by a signal of its own doing (SIGSEGV, SIGABRT...), not by the check's stop (SIGTERM, SIGKILL)."""
+        code = program.returncode
+        return code is not None and code < 0 and -code not in (signal.SIGTERM, signal.SIGKILL)
 
     def printed_instead(outcome: Outcome) -> bool:
         return got(outcome) == b"" and "hello from C" in program.output
@@ -241,6 +245,9 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
         Hint(greet_failed,
              "greet() returned -1 (or another non-zero value) for this client: return what send_all() "
              "returns, 0 once every byte has gone"),
+        Hint(lambda o: o.hung or o.raised(TimeoutError),
+             f"the client waited {CLIENT_TIMEOUT:g} s for the end of the greeting, which comes when greet() "
+             "returns: greet() must send the line and then return"),
         Hint(lambda o: extra(o) == b"\0",
              "a NUL byte, '\\0', came after the newline: it ends a C string in memory but is not part "
              "of the text. Send strlen(line) bytes (or what snprintf() returns), not one more"),
@@ -264,8 +271,6 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
              "the count to greet(); print number as it is"),
         Hint(lambda o: told is not None and told != number,
              f"client {number} was greeted as client {told}: print the number greet() is given"),
-        Hint(lambda o: o.hung or o.raised(TimeoutError),
-             "the client waited for the end of the greeting: greet() must send the line and return"),
         Hint(always,
              f"the greeting must be exactly {expected!r}: the words, the number greet() is given, "
              "a newline, and nothing after it"),
