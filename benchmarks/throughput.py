@@ -65,8 +65,12 @@ RECEIVER = "process"
 #: The write (and read) size of both sides: 1 MiB, as the target says.
 BUFFER = RECEIVE_BUFFER
 
-#: Bytes per run: 2 GiB, about a second at the speeds seen here; short enough for CI.
-DEFAULT_BYTES = 2 << 30
+#: Bytes per run: 1 GiB, a fifth of a second to a second at the speeds seen here (about 10 to 50
+#: Gbit/s, depending on the load): long enough to dwarf connection set-up, short enough for CI.
+DEFAULT_BYTES = 1 << 30
+
+#: Rounds: enough that each side is likely to get at least one run the machine's other work leaves alone.
+DEFAULT_ROUNDS = 8
 
 #: The target: the kit's best at least this fraction of iperf3's best.
 TARGET_RATIO = 0.8
@@ -155,7 +159,8 @@ def run_kit(nbytes: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Loopback throughput: the kit against iperf3.")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds, each one run of each side (default 5)")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                        help=f"rounds, each one run of each side (default {DEFAULT_ROUNDS})")
     parser.add_argument("--bytes", type=int, default=DEFAULT_BYTES, dest="nbytes",
                         help=f"bytes per run (default {DEFAULT_BYTES})")
     args = parser.parse_args(argv)

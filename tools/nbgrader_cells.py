@@ -93,6 +93,9 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
     "09-lab.ipynb": (
         Exercise("serve_kv", ("c002", "c003", "c004", "c013", "c017"), "c014", "c018", points=5),
     ),
+    "11-throughput.ipynb": (
+        Exercise("fill_buffer", ("c024", "c026"), "c027", "c030"),
+    ),
 }
 
 

@@ -74,6 +74,8 @@ def throughput_vs_buffer(transfers: Sequence[Transfer], title: str = TITLE) -> F
     """The figure's text: how to read it, relations that hold on every run, and this run's numbers."""
     lines = _by_method(transfers)
     looks = "; ".join(f"{method} ({METHOD_LOOKS.get(method, 'a line')})" for method in lines)
+    sizes = sorted({t.buffer_size for t in transfers})
+    span = f", {size_label(sizes[0])} to {size_label(sizes[-1])}" if sizes else ""
     findings = [_calls_finding(lines)] if lines else []
     findings += [_speedup_finding(method, points) for method, points in lines.items() if len(points) > 1]
     rows = tuple(
@@ -84,7 +86,7 @@ def throughput_vs_buffer(transfers: Sequence[Transfer], title: str = TITLE) -> F
     return FigureText(
         title=title,
         what=("Throughput in bytes per second (up, log scale) against the sender's buffer size, the bytes "
-              f"offered per call (across, log scale, 1 B to 1 MiB), one line per method: {looks}. A thin "
+              f"offered per call (across, log scale{span}), one line per method: {looks}. A thin "
               "grey dash-dotted line from the first line's smallest point shows what a fixed time per call "
               "would give: throughput in proportion to the buffer size. The speeds are this run's: they "
               "vary from run to run and from machine to machine, while the shape varies far less."),
