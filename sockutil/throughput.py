@@ -94,7 +94,7 @@ REPORT_TIMEOUT = 10.0
 #: The receiver's report: bytes received, ``recv_into`` calls, SHA-256 digest (zeros if not verifying).
 REPORT = struct.Struct("!QQ32s")
 
-#: What a transfer sends per call at most, unless told otherwise: 256 MiB (time usually ends it first).
+#: What one transfer sends at most, unless told otherwise: 256 MiB (its time bound usually ends it first).
 DEFAULT_MAX_BYTES = 256 << 20
 
 
@@ -292,7 +292,13 @@ class _Receiver:
                 raise
         self.thread = threading.Thread(target=_serve_one, args=(peer, verify, self.failure),
                                        name="sockutil:throughput:receiver", daemon=True)
-        self.thread.start()
+        try:
+            self.thread.start()
+        except BaseException:
+            self.thread = None
+            peer.close()
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """Close our end (which ends the receiver) and wait for it; kill a receiver process that lingers."""
