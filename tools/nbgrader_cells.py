@@ -98,6 +98,9 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
         # Beyond the course, and in C, which a grader's machine may have no compiler for: optional.
         Exercise("greet", ("c029",), "c030", "c034", points=0),
     ),
+    "11-throughput.ipynb": (
+        Exercise("fill_buffer", ("c024", "c026"), "c027", "c030"),
+    ),
 }
 
 

@@ -12,6 +12,8 @@ draws it:
 * ``ports``: the port number line with IANA's ranges and the ephemeral range;
 * ``transfers``: simulated transfers from ``sockutil.netsim`` (ladder,
   time-sequence graph, goodput against loss).
+* ``throughput``: measured throughput against buffer size
+  (``sockutil.throughput``).
 
 * ``describe``: each figure's text equivalent, a twin function of the same
   name and arguments that returns a ``FigureText`` (what the figure shows, in
@@ -36,6 +38,7 @@ from .sequence import (
     race_panels,
     sequence_diagram,
 )
+from .throughput import throughput_vs_buffer
 from .transfers import goodput_vs_loss, ladder, time_sequence
 
 __all__ = [
@@ -55,5 +58,6 @@ __all__ = [
     "race_panels",
     "sequence_diagram",
     "text_of",
+    "throughput_vs_buffer",
     "time_sequence",
 ]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 from ..netsim import SweepPoint, Transfer
 from ..trace import Call, Trace
 from .figure_text import FigureText
+from .throughput_text import throughput_vs_buffer
 from .trace_arrows import call_label, message_arrows
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FigureText", "sequence_diagram", "chunk_sizes", "chunkings", "completion_times", "race_panels",
     "encapsulation", "port_ranges", "ladder", "time_sequence", "goodput_vs_loss",
+    "throughput_vs_buffer",
 ]
 
 

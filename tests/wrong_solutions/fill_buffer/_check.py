@@ -1,0 +1,2 @@
+CHECK = "sockutil.checks.throughput:check_fill_buffer"
+FUNCTIONS = ("fill_buffer",)
