@@ -12,6 +12,8 @@ draws it:
 * ``ports``: the port number line with IANA's ranges and the ephemeral range;
 * ``transfers``: simulated transfers from ``sockutil.netsim`` (ladder,
   time-sequence graph, goodput against loss).
+* ``wire``: real transfers between two hosts (``sockutil.twohosts``): a
+  capture's time-sequence graph, real goodput beside the simulated one.
 
 * ``describe``: each figure's text equivalent, a twin function of the same
   name and arguments that returns a ``FigureText`` (what the figure shows, in
@@ -37,12 +39,14 @@ from .sequence import (
     sequence_diagram,
 )
 from .transfers import goodput_vs_loss, ladder, time_sequence
+from .wire import captured_sequence, measured_goodput
 
 __all__ = [
     "IANA_RANGES",
     "Layer",
     "TCP_IPV4_ETHERNET",
     "FigureText",
+    "captured_sequence",
     "chunk_sizes",
     "chunkings",
     "completion_times",
@@ -50,6 +54,7 @@ __all__ = [
     "encapsulation",
     "goodput_vs_loss",
     "ladder",
+    "measured_goodput",
     "message_arrows",
     "port_ranges",
     "race_panels",
