@@ -165,7 +165,8 @@ class Capture:
             selector.register(wake[0], selectors.EVENT_READ)
             while True:
                 ready = {key.fileobj for key, _ in selector.select(WAIT)}
-                self._read_queued(sock)
+                if not self._read_queued(sock):
+                    return  # the socket was closed under us (its hosts were removed)
                 if wake[0] in ready or self._stopping:
                     self._read_queued(sock)
                     self._count_kernel_drops(sock)
@@ -181,15 +182,16 @@ class Capture:
             _, dropped = struct.unpack("II", sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
             self.kernel_dropped += dropped
 
-    def _read_queued(self, sock: socket.socket) -> None:
+    def _read_queued(self, sock: socket.socket) -> bool:
+        """Take every frame queued now; False if the socket can no longer be read."""
         ancillary = socket.CMSG_SPACE(_TIMESPEC.size)
         while True:
             try:
                 data, cmsgs, _, address = sock.recvmsg(BUFFER, ancillary)
             except (BlockingIOError, InterruptedError):
-                return
+                return True
             except OSError:
-                return  # the interface went away with its namespace
+                return False  # closed, or the interface went away with its namespace
             seen = time.time()
             for level, kind, value in cmsgs:
                 if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(value) >= _TIMESPEC.size:
