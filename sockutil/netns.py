@@ -42,10 +42,11 @@ window at the default maximum (6 MiB, the route's ``window`` metric), so the
 handshake carries the same shift, 7, on every machine.
 
 Cleaning up, on every path: namespaces have names (``ip netns list``), and
-the name is the registry. Each is called ``sockutil-<pid>.<start>-<label>-a``
+the name is the registry. Each is called ``sockutil-<pid>.<start>-<label>-<n>-a``
 (and ``-b``): the process id and its start time, so two kernels, or a test
 and a notebook, never collide, and a name whose process is gone can be
-recognised as left over. ``TwoHosts.start()`` first removes namespaces left
+recognised as left over; ``n`` counts the hosts this process has made, so
+an old ``TwoHosts`` never names a newer one's namespaces. ``TwoHosts.start()`` first removes namespaces left
 by an earlier run under the same label in this process (a cell run twice),
 and any left by a process that no longer exists (a kernel that was killed).
 ``close()`` closes every socket made on the hosts (an open socket would keep
@@ -63,6 +64,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import itertools
 import os
 import re
 import shutil
@@ -86,8 +88,8 @@ __all__ = [
 NAME_PREFIX = "sockutil-"
 #: Where ``ip netns`` keeps its named namespaces (a file per name, bind-mounted).
 NETNS_DIR = Path("/run/netns")
-#: A name: prefix, pid, its start time (clock ticks since boot), the label, the host.
-NAME_PATTERN = re.compile(rf"^{re.escape(NAME_PREFIX)}(\d+)\.(\d+)-(.+)-([ab])$")
+#: A name: prefix, pid, its start time (clock ticks since boot), the label, a number, the host.
+NAME_PATTERN = re.compile(rf"^{re.escape(NAME_PREFIX)}(\d+)\.(\d+)-(.+)-(\d+)-([ab])$")
 #: A label becomes part of a file name: keep it to letters, digits, '_' and '-'.
 LABEL_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -187,7 +189,7 @@ def _left_over(label: str) -> list[str]:
     """Namespaces to remove before making ``label``'s: an earlier run of it here, or any of a dead process."""
     me, found = _me(), []
     for name in kit_namespaces():
-        pid, start, their_label, _ = NAME_PATTERN.match(name).groups()
+        pid, start, their_label, _, _ = NAME_PATTERN.match(name).groups()
         if f"{pid}.{start}" == me:
             if their_label == label:
                 found.append(name)
@@ -242,7 +244,10 @@ class Host:
 
         def inside() -> None:
             try:
-                fd = os.open(NETNS_DIR / self.namespace, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    fd = os.open(NETNS_DIR / self.namespace, os.O_RDONLY | os.O_CLOEXEC)
+                except FileNotFoundError:
+                    raise HostsError(f"host {self.name} is gone: its hosts were removed") from None
                 try:
                     _setns(fd)
                 finally:
@@ -303,7 +308,8 @@ class TwoHosts:
         if not LABEL_PATTERN.match(label):
             raise ValueError(f"label must be 1-32 letters, digits, '_' or '-', not {label!r}")
         self.label = label
-        self._names = [f"{NAME_PREFIX}{_me()}-{label}-{spec.name}" for spec in HOSTS]
+        number = next(_NUMBERS)  # never reused in this process: an old object never names a new one's namespace
+        self._names = [f"{NAME_PREFIX}{_me()}-{label}-{number}-{spec.name}" for spec in HOSTS]
         self.a, self.b = (Host(spec, name, label) for spec, name in zip(HOSTS, self._names))
         self._lock = threading.Lock()
         self.running = False
@@ -320,6 +326,8 @@ class TwoHosts:
         if reason:
             raise HostsError(reason)
         with self._lock:
+            if self.running:
+                return self
             try:
                 earlier = _LIVE.get(self.label)
                 if earlier is not None and earlier is not self:
@@ -398,6 +406,8 @@ def _remove(name: str) -> None:
 
 #: Hosts made by this process and not yet removed, by label: removed at exit.
 _LIVE: dict[str, TwoHosts] = globals().get("_LIVE") or {}
+#: Numbers for names, kept across importlib.reload like the registry.
+_NUMBERS: itertools.count = globals().get("_NUMBERS") or itertools.count(1)
 
 
 @atexit.register

@@ -151,7 +151,7 @@ def test_a_sweep_measures_each_loss_rate(clean):
         points = sweep(hosts, 100_000, [0.0, 0.1], runs=2, port=PORT)
     assert [p.loss for p in points] == [0.0, 0.1]
     assert all(p.exact and len(p.goodputs) == 2 and min(p.goodputs) > 0 for p in points)
-    assert points[0].retransmissions == [0, 0] and points[0].dropped == [0, 0]
+    assert points[0].dropped == [0, 0]
     assert sum(points[1].dropped) > 0 and sum(points[1].retransmissions) > 0
 
 
@@ -195,9 +195,12 @@ def test_a_transfer_that_cannot_finish_raises_and_leaves_nothing(clean, monkeypa
 def test_running_again_under_a_label_replaces_the_first_hosts(clean):
     first = TwoHosts("t-again").start()
     sock = first.a.socket()
+    assert first.start() is first and first.a.namespace in kit_namespaces()  # starting twice: no change
     second = TwoHosts("t-again").start()
     try:
         assert sock.fileno() == -1 and not first.running
+        with pytest.raises(HostsError, match="host a is gone"):
+            first.a.socket()
         assert [host.namespace in kit_namespaces() for host in second] == [True, True]
     finally:
         second.close()
@@ -207,8 +210,8 @@ def test_running_again_under_a_label_replaces_the_first_hosts(clean):
 def test_leftovers_of_a_dead_process_go_and_another_process_s_stay(clean):
     dead_pid = subprocess.Popen(["true"])  # its pid is free once it has ended
     dead_pid.wait(timeout=30)
-    dead = f"{netns.NAME_PREFIX}{dead_pid.pid}.0-old-a"
-    alive = f"{netns.NAME_PREFIX}1.{netns._start_time(1)}-other-a"
+    dead = f"{netns.NAME_PREFIX}{dead_pid.pid}.0-old-1-a"
+    alive = f"{netns.NAME_PREFIX}1.{netns._start_time(1)}-other-1-a"
     for name in (dead, alive):
         subprocess.run(["ip", "netns", "add", name], check=True, timeout=30)
     try:
