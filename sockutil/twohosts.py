@@ -145,7 +145,8 @@ class Transfer:
     exact: bool            # the receiver's SHA-256 equals the sender's
     seconds: float         # from the end of the handshake to the receiver's end of stream
     retransmitted: int     # host a's RetransSegs, after less before
-    timeouts: int          # host a's TCPTimeouts, after less before: retransmissions after a timeout
+    timeouts: int          # host a's TCPTimeouts, after less before: retransmission timeouts
+    probes: int            # host a's TCPLossProbes, after less before: tail-loss probes sent
     frames: list[Frame] = field(default_factory=list)
 
     @property
@@ -211,12 +212,18 @@ def transfer(hosts: TwoHosts, nbytes: int, port: int = TRANSFER_PORT, seed: int 
         raise HostsError(f"the capture missed {recording.kernel_dropped} frames (its buffer was full)")
     after = _resends(hosts)
     return Transfer(nbytes, arrived["count"], arrived["digest"] == hashlib.sha256(data).digest(),
-                    arrived["done"] - started, after[0] - before[0], after[1] - before[1], frames)
+                    arrived["done"] - started, *(a - b for a, b in zip(after, before)), frames)
 
 
-def _resends(hosts: TwoHosts) -> tuple[int, int]:
-    """Host a's counts of segments resent, and of timeouts that led to resending."""
-    return hosts.a.counters("Tcp")["RetransSegs"], hosts.a.counters("TcpExt")["TCPTimeouts"]
+def _resends(hosts: TwoHosts) -> tuple[int, int, int]:
+    """Host a's counts of segments resent, of retransmission timeouts, and of tail-loss probes.
+
+    A tail-loss probe (RFC 8985) resends the last segment when its ACK is late,
+    after about two round trips, or 200 ms more when it is the only segment
+    outstanding (room for the receiver's delayed ACK): so it, too, can cost 200 ms.
+    """
+    extended = hosts.a.counters("TcpExt")
+    return hosts.a.counters("Tcp")["RetransSegs"], extended["TCPTimeouts"], extended["TCPLossProbes"]
 
 
 class Drop:
@@ -272,6 +279,7 @@ class RealPoint:
     goodputs: list[float]        # MB/s, one per run
     retransmissions: list[int]
     timeouts: list[int]          # retransmission timeouts, one count per run
+    probes: list[int]            # tail-loss probes, one count per run
     seconds: list[float]         # how long each run took
     dropped: list[int]           # by the rule, one per run
     exact: bool                  # every run delivered exactly its bytes
@@ -290,7 +298,7 @@ def sweep(hosts: TwoHosts, nbytes: int, losses: Sequence[float], runs: int,
     """``runs`` transfers of ``nbytes`` at each loss rate, with host b dropping that fraction of a's segments."""
     points = []
     for loss in losses:
-        goodputs, resent, timeouts, seconds, dropped, exact = [], [], [], [], [], True
+        goodputs, resent, timeouts, probes, seconds, dropped, exact = [], [], [], [], [], [], True
         with Drop(hosts.b, loss, port) as rule:
             for run in range(runs):
                 before = rule.dropped()
@@ -298,8 +306,9 @@ def sweep(hosts: TwoHosts, nbytes: int, losses: Sequence[float], runs: int,
                 goodputs.append(done.goodput)
                 resent.append(done.retransmitted)
                 timeouts.append(done.timeouts)
+                probes.append(done.probes)
                 seconds.append(done.seconds)
                 dropped.append(rule.dropped() - before)
                 exact = exact and done.exact and done.received == nbytes
-        points.append(RealPoint(loss, goodputs, resent, timeouts, seconds, dropped, exact))
+        points.append(RealPoint(loss, goodputs, resent, timeouts, probes, seconds, dropped, exact))
     return points

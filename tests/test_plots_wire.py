@@ -61,11 +61,13 @@ def test_the_sequence_graph_draws_what_its_text_lists(segments):
     assert max(int(b) for e, b in zip(events, text.column("bytes")) if e == "acknowledged up to") == 256_002
 
 
-def test_the_goodput_figure_marks_each_transfer_that_waited_for_a_timeout(points):
+def test_the_goodput_figure_marks_each_transfer_that_had_a_timeout_or_a_probe(points):
     real, _ = points
     figure = plots.measured_goodput(*points)
     triangles = [line for line in figure.axes[0].get_lines() if line.get_marker() == "v"]
     assert len(triangles) == sum(1 for p in real for t in p.timeouts if t) > 0
+    squares = [line for line in figure.axes[0].get_lines() if line.get_marker() == "s"]
+    assert len(squares) == sum(1 for p in real for t, q in zip(p.timeouts, p.probes) if q and not t)
     text = text_of(figure)
     assert text.column("real runs with a timeout")[0] == 0
     assert text.column("real, fraction of no loss")[0] == "1.000"

@@ -106,8 +106,8 @@ def test_results_come_back_from_a_recording_as_they_were(monkeypatch, tmp_path):
     frames = [Frame(100.5, True, b"\x02" * 20), Frame(100.75, False, b"\x03" * 30)]
     result = {
         "frames": frames,
-        "transfer": Transfer(10, 10, True, 0.5, 2, 1, frames),
-        "points": [RealPoint(0.1, [1.5, 2.5], [3, 4], [0, 1], [0.01, 0.3], [3, 3], True)],
+        "transfer": Transfer(10, 10, True, 0.5, 2, 1, 0, frames),
+        "points": [RealPoint(0.1, [1.5, 2.5], [3, 4], [0, 1], [1, 0], [0.01, 0.3], [3, 3], True)],
         "raw": b"\x00\xff",
         "numbers": [1, 2.5, "three", None],
     }

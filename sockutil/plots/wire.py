@@ -80,10 +80,11 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
     """Left: real goodput (MB/s, log scale) per transfer and the medians. Right: both curves as fractions."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.0))
     for point in real:
-        for goodput, timeouts in zip(point.goodputs, point.timeouts):
-            if goodput > 0:  # a run with a retransmission timeout is a hollow triangle, one without a dot
-                left.plot([point.loss], [goodput], "v" if timeouts else "o", color="#595959",
-                          markerfacecolor="none" if timeouts else "#7f7f7f", alpha=0.7, markersize=5)
+        for goodput, timeouts, probes in zip(point.goodputs, point.timeouts, point.probes):
+            if goodput > 0:  # a run with a timeout: a hollow triangle; with a loss probe (only): a square
+                marker = "v" if timeouts else ("s" if probes else "o")
+                left.plot([point.loss], [goodput], marker, color="#595959",
+                          markerfacecolor="#7f7f7f" if marker == "o" else "none", alpha=0.7, markersize=5)
     left.plot([p.loss for p in real], [p.median_goodput for p in real], "-o", color=COLOURS["data"], lw=2,
               markersize=5)
     left.set_yscale("log")
@@ -101,8 +102,9 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
         ax.grid(alpha=0.3, which="both")
     left.legend([Line2D([], [], color=COLOURS["data"], lw=2, marker="o"),
                  Line2D([], [], color="#595959", markerfacecolor="#7f7f7f", marker="o", linestyle="", alpha=0.7),
+                 Line2D([], [], color="#595959", markerfacecolor="none", marker="s", linestyle="", alpha=0.7),
                  Line2D([], [], color="#595959", markerfacecolor="none", marker="v", linestyle="", alpha=0.7)],
-                ["median", "one transfer", "one with a timeout"], fontsize=8)
+                ["median", "one transfer", "one with a tail-loss probe", "one with a timeout"], fontsize=8)
     right.legend([Line2D([], [], color=COLOURS["data"], lw=2, marker="o"),
                   Line2D([], [], color=COLOURS["resend"], lw=2, marker="s", linestyle="--")],
                  ["real TCP (medians)", "notebook 07's simulation (means)"], fontsize=8)

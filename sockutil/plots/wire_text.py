@@ -133,6 +133,7 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
                      f"{r.median_goodput:.1f}" if r else "", len(r.goodputs) if r else "",
                      f"{r.mean_retransmissions:.1f}" if r else "",
                      sum(1 for t in r.timeouts if t) if r else "",
+                     sum(1 for t, q in zip(r.timeouts, r.probes) if q and not t) if r else "",
                      f"{real_fraction[loss]:.3f}" if r else "",
                      f"{s.mean_goodput:.1f}" if s else "",
                      f"{simulated_fraction[loss]:.3f}" if s else ""))
@@ -142,7 +143,8 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
             f"Real TCP: the median goodput goes from {real[0].median_goodput:.1f} MB/s at loss {real[0].loss:g} to "
             f"{real[-1].median_goodput:.1f} MB/s at {real[-1].loss:g} ({real_fraction[real[-1].loss]:.3f} of it), "
             f"with {real[-1].mean_retransmissions:.1f} retransmissions per transfer there; "
-            f"{sum(1 for p in real for t in p.timeouts if t)} transfers waited for a retransmission timeout; "
+            f"{sum(1 for p in real for t in p.timeouts if t)} transfers had a retransmission timeout, "
+            f"{sum(1 for p in real for t, q in zip(p.timeouts, p.probes) if q and not t)} others a tail-loss probe; "
             f"{sum(len(p.goodputs) for p in real)} transfers, "
             f"{'every one' if all(p.exact for p in real) else 'not every one'} delivered exactly its bytes.")
     if simulated:
@@ -153,12 +155,14 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
     return FigureText(
         title=title,
         what=("Two panels against the loss rate. Left: the real transfers' goodput in MB/s on a logarithmic "
-              "scale, a grey dot per transfer (a hollow triangle for one that waited for a retransmission timeout) "
+              "scale, a mark per transfer (a grey dot; a hollow triangle for one that had a retransmission timeout, "
+              "a hollow square for one that sent a tail-loss probe but had no timeout) "
               "and a solid line with circles through the medians. Right: goodput "
               "as a fraction of the loss-free goodput, on a logarithmic scale: real TCP as a solid line with "
               "circles, notebook 07's simulation as a dashed line with squares."),
         findings=tuple(findings),
         columns=("loss", "real median (MB/s)", "real runs", "real mean retransmissions", "real runs with a timeout",
+                 "real runs with a loss probe only",
                  "real, fraction of no loss",
                  "simulated mean (kB/s)", "simulated, fraction of no loss"),
         rows=tuple(rows),
