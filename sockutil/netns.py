@@ -111,6 +111,7 @@ SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin",
 NEEDED_CAPABILITIES = {21: "CAP_SYS_ADMIN (to create network namespaces)",
                        12: "CAP_NET_ADMIN (to set up their link)",
                        13: "CAP_NET_RAW (to capture frames)"}
+#: The programs the hosts need, and the Debian package that has each.
 PROGRAMS = {"ip": "iproute2", "iptables": "iptables", "ethtool": "ethtool"}
 #: From <sched.h>: setns() into a network namespace.
 CLONE_NEWNET = 0x40000000

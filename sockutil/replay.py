@@ -99,6 +99,8 @@ class Lab:
         self.reason = f"{MODE_VARIABLE}=replay asks for the recording" if asked else unavailable()
         self.live = self.reason is None
         self.recording = Path(recording)
+        if recording == RECORDING and not self.recording.exists():
+            self.recording = Path("data") / RECORDING.name  # the kit installed elsewhere: beside the notebook
         target = record_to if record_to is not None else os.environ.get("SOCKUTIL_RECORD")
         self.record_to = Path(target) if target and self.live else None
 

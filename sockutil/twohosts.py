@@ -36,7 +36,7 @@ from statistics import median
 from typing import Any, Callable, Sequence
 
 from .capture import ACK, FIN, SYN, Capture, Frame, tcp_view
-from .netns import Host, HostsError, TwoHosts
+from .netns import NETNS_DIR, Host, HostsError, TwoHosts
 
 __all__ = ["Drop", "RealPoint", "Transfer", "exchange", "sweep", "transfer"]
 
@@ -251,9 +251,11 @@ class Drop:
         return self
 
     def remove(self) -> None:
+        """Remove the rule (nothing to do once the host itself is gone: its rules went with it)."""
         if self._added:
             self._added = False
-            self.host.run("iptables", "-w", "5", "-D", *self.rule)
+            if (NETNS_DIR / self.host.namespace).exists():
+                self.host.run("iptables", "-w", "5", "-D", *self.rule)
 
     def dropped(self) -> int:
         """How many packets the rule has dropped so far (its packet counter)."""

@@ -20,7 +20,6 @@ import socket
 import subprocess
 import threading
 
-import dpkt
 import pytest
 
 from sockutil import netns
@@ -244,3 +243,24 @@ def test_a_capture_keeps_at_most_its_limit(clean):
         with Capture(hosts.a, limit=3) as capture:
             exchange(hosts, REQUEST, REPLY)
         assert len(capture.frames) == 3 and capture.overflow > 0
+
+
+# --- the lab, live ---------------------------------------------------------------------------
+
+def test_the_lab_makes_fresh_hosts_records_and_removes_them_even_on_an_interrupt(clean, tmp_path, monkeypatch):
+    from sockutil.replay import MODE_VARIABLE, Lab
+
+    monkeypatch.delenv(MODE_VARIABLE, raising=False)
+    lab = Lab(record_to=tmp_path / "recording.json")
+    assert lab.live
+    seen = lab.measure("namespaces", lambda hosts: [host.namespace for host in hosts])
+    again = lab.measure("namespaces", lambda hosts: [host.namespace for host in hosts])
+    assert seen != again and not set(seen + again) & set(kit_namespaces())
+    assert "namespaces" in (tmp_path / "recording.json").read_text()
+
+    def interrupted(hosts):
+        with Capture(hosts.a), Drop(hosts.b, 0.5, PORT):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        lab.measure("interrupted", interrupted)

@@ -83,8 +83,10 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
         for goodput, timeouts, probes in zip(point.goodputs, point.timeouts, point.probes):
             if goodput > 0:  # a run with a timeout: a hollow triangle; with a loss probe (only): a square
                 marker = "v" if timeouts else ("s" if probes else "o")
-                left.plot([point.loss], [goodput], marker, color="#595959",
-                          markerfacecolor="#7f7f7f" if marker == "o" else "none", alpha=0.7, markersize=5)
+                hollow = marker != "o"  # the rare slow ones: drawn solid-edged and larger, to be found
+                left.plot([point.loss], [goodput], marker, color="#404040" if hollow else "#595959",
+                          markerfacecolor="none" if hollow else "#7f7f7f", alpha=1.0 if hollow else 0.6,
+                          markersize=7 if hollow else 5, markeredgewidth=1.4 if hollow else 1.0)
     left.plot([p.loss for p in real], [p.median_goodput for p in real], "-o", color=COLOURS["data"], lw=2,
               markersize=5)
     left.set_yscale("log")
@@ -101,9 +103,11 @@ def measured_goodput(real: Sequence[RealPoint], simulated: Sequence[SweepPoint],
         ax.set_xlabel("loss rate")
         ax.grid(alpha=0.3, which="both")
     left.legend([Line2D([], [], color=COLOURS["data"], lw=2, marker="o"),
-                 Line2D([], [], color="#595959", markerfacecolor="#7f7f7f", marker="o", linestyle="", alpha=0.7),
-                 Line2D([], [], color="#595959", markerfacecolor="none", marker="s", linestyle="", alpha=0.7),
-                 Line2D([], [], color="#595959", markerfacecolor="none", marker="v", linestyle="", alpha=0.7)],
+                 Line2D([], [], color="#595959", markerfacecolor="#7f7f7f", marker="o", linestyle="", alpha=0.6),
+                 Line2D([], [], color="#404040", markerfacecolor="none", marker="s", linestyle="", markersize=7,
+                        markeredgewidth=1.4),
+                 Line2D([], [], color="#404040", markerfacecolor="none", marker="v", linestyle="", markersize=7,
+                        markeredgewidth=1.4)],
                 ["median", "one transfer", "one with a tail-loss probe", "one with a timeout"], fontsize=8)
     right.legend([Line2D([], [], color=COLOURS["data"], lw=2, marker="o"),
                   Line2D([], [], color=COLOURS["resend"], lw=2, marker="s", linestyle="--")],
