@@ -101,6 +101,11 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
     "11-throughput.ipynb": (
         Exercise("fill_buffer", ("c024", "c026"), "c027", "c030"),
     ),
+    "12-two-hosts.ipynb": (
+        # Notebook 03's parse_ipv4_header, pasted in to parse real frames: graded in 03, so optional here
+        # (and its grade ids differ from 03's: nbgrader's gradebook names grades per assignment).
+        Exercise("pasted_parse_ipv4_header", ("t12-paste-md",), "t12-paste", "t12-check", points=0),
+    ),
 }
 
 

@@ -14,6 +14,8 @@ draws it:
   time-sequence graph, goodput against loss).
 * ``throughput``: measured throughput against buffer size
   (``sockutil.throughput``).
+* ``wire``: real transfers between two hosts (``sockutil.twohosts``): a
+  capture's time-sequence graph, real goodput beside the simulated one.
 
 * ``describe``: each figure's text equivalent, a twin function of the same
   name and arguments that returns a ``FigureText`` (what the figure shows, in
@@ -40,12 +42,14 @@ from .sequence import (
 )
 from .throughput import throughput_vs_buffer
 from .transfers import goodput_vs_loss, ladder, time_sequence
+from .wire import captured_sequence, measured_goodput
 
 __all__ = [
     "IANA_RANGES",
     "Layer",
     "TCP_IPV4_ETHERNET",
     "FigureText",
+    "captured_sequence",
     "chunk_sizes",
     "chunkings",
     "completion_times",
@@ -53,6 +57,7 @@ __all__ = [
     "encapsulation",
     "goodput_vs_loss",
     "ladder",
+    "measured_goodput",
     "message_arrows",
     "port_ranges",
     "race_panels",

@@ -337,3 +337,9 @@ def goodput_vs_loss(points: Sequence[SweepPoint], title: str = "What loss costs"
         rows=tuple((f"{p.loss:.2f}", f"{p.mean_goodput:.1f}", f"{p.mean_retransmissions:.1f}", p.gave_up,
                     len(p.goodputs)) for p in points),
     )
+
+
+# -- real transfers between two hosts (sockutil.plots.wire): their twins live in a module of their own
+from .wire_text import captured_sequence, measured_goodput  # noqa: E402
+
+__all__ += ["captured_sequence", "measured_goodput"]
