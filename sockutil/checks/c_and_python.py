@@ -314,7 +314,7 @@ def check_greet(write_greet_c: Callable[[Path], object]) -> Report:
         target = folder / "greet.c"
         written = attempt(write_greet_c, target, deadline=WRITE_TIMEOUT, name="write_greet_c")
         if written.raised(NotImplementedError):
-            report._stop("greet")
+            report.stop_unwritten("greet")
             return report
         if not written.ok:
             report.check(False, f"write_greet_c(path) {written.describe()}",
@@ -326,7 +326,7 @@ def check_greet(write_greet_c: Callable[[Path], object]) -> Report:
                          "not at a path of your own")
             return report.finish()
         if _same_text(target.read_text(errors="replace"), ORIGINAL_GREET_C):
-            report._stop("greet")  # the notebook's greet.c, unchanged: one line, no ticks
+            report.stop_unwritten("greet")  # the notebook's greet.c, unchanged: one line, no ticks
             return report
         (folder / "greet.h").write_text(GREET_H)
         (folder / "driver.c").write_text(DRIVER_C)

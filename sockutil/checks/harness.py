@@ -300,11 +300,16 @@ class Report:
         """If any of ``functions`` is still a stub: say so in one line, stop, and return True."""
         for function in functions:
             if is_unwritten(function):
-                self._stop(getattr(function, "__name__", "your function"))
+                self.stop_unwritten(getattr(function, "__name__", "your function"))
                 return True
         return False
 
-    def _stop(self, name: str) -> None:
+    def stop_unwritten(self, name: str) -> None:
+        """Say in one line that ``name`` is not written yet, and stop: no case is judged after it.
+
+        For work that is not a Python function (a C source file left as the
+        notebook gave it), which ``unwritten`` cannot read.
+        """
         self.results.append(Result(False, f"{name}() is not written yet", f"write {name}() first"))
         print(f"{FAIL} write {name}() first: fill in its cell, run that cell, then run this check again")
         self.stopped = True
@@ -330,7 +335,7 @@ class Report:
         if self.stopped:
             return False
         if outcome.raised(NotImplementedError) and not any(r.ok for r in self.results):
-            self._stop(function or self.title)
+            self.stop_unwritten(function or self.title)
             return False
         if outcome.ok and (same(outcome.value, expected) if same else outcome.value == expected):
             return self.check(True, what)
