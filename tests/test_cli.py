@@ -138,6 +138,13 @@ def test_serve_prints_through_a_captured_stream_and_stops_after_seconds(capsys):
     assert SERVER_LINE.fullmatch(lines[1])
 
 
+def _unread(pipe) -> int:
+    """Bytes written into ``pipe`` and not read yet."""
+    unread = bytearray(4)
+    fcntl.ioctl(pipe.fileno(), termios.FIONREAD, unread)
+    return int.from_bytes(unread, sys.byteorder)
+
+
 def test_a_full_stdout_pipe_never_stalls_the_server(cli_command):
     command = cli_command("serve", "echo")
     if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: the smallest pipe fills after a few dozen lines
@@ -150,11 +157,14 @@ def test_a_full_stdout_pipe_never_stalls_the_server(cli_command):
             sock.sendall(b"0123456789")
             assert recv_exactly(sock, 10) == b"0123456789"  # 5 s timeout: a stalled server fails here
     assert request(port, b"still there") == b"still there"  # a new connection is accepted too
-    unread = bytearray(4)
-    fcntl.ioctl(command.process.stdout.fileno(), termios.FIONREAD, unread)
     get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
     capacity = fcntl.fcntl(command.process.stdout.fileno(), get_size) if get_size else 65536
-    assert int.from_bytes(unread, sys.byteorder) > capacity - 200  # the pipe really is full
+    # The printer thread writes behind the server (that is its job), so the pipe may
+    # fill only after the last exchange: wait for that, as long as a line may take.
+    deadline = time.monotonic() + 20
+    while (unread := _unread(command.process.stdout)) <= capacity - 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert unread > capacity - 200  # the pipe really is full
     command.process.terminate()
     status, _, err = command.finish(timeout=30)  # exits although its output is never read
     assert status == 0 and err == ""
