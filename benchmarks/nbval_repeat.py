@@ -9,8 +9,8 @@ This script makes those runs and names each failing test of each run, so a
 flake is found and then fixed at its cause.
 
 Each run is one ``python -m pytest`` process with the project's own
-configuration (README's test command; ``--all`` runs exactly that, the unit
-tests included, instead of the notebooks alone). With ``--load``, that many
+configuration, as README's test command runs it (``--all`` runs all of it,
+the unit tests included, instead of the notebooks alone). With ``--load``, that many
 processes spin on the CPU for the whole time and are killed afterwards, on
 every path. Its last line is
 
@@ -29,12 +29,12 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script, or loaded by a test
+from nbval_time import ROOT, run_pytest  # noqa: E402  (one way to run pytest for both benchmarks)
 
 #: Seconds one run may take before it counts as hung: the whole suite takes a
 #: few minutes here, under load too; this is several times that.
@@ -46,7 +46,8 @@ MESSAGE_CHARS = 300
 #: A busy process: pure Python arithmetic, so it holds one CPU fully.
 SPIN = "while True: pass"
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: Terminal colour codes in nbval's messages (the JUnit report writes ESC as "#x1B").
+_COLOURS = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")
 
 
 @contextlib.contextmanager
@@ -71,18 +72,9 @@ def failures(report: Path) -> list[tuple[str, str]]:
     for case in ElementTree.parse(report).iter("testcase"):
         for problem in [*case.iter("failure"), *case.iter("error")]:
             name = f"{case.get('classname', '')}::{case.get('name', '')}"
-            text = _ANSI.sub("", problem.get("message") or problem.text or "")
+            text = _COLOURS.sub("", problem.get("message") or problem.text or "")
             found.append((name, " ".join(text.split())[:MESSAGE_CHARS]))
     return found
-
-
-def run_once(targets: list[str], report: Path) -> tuple[float, int, str]:
-    """One pytest process over ``targets`` (none: README's test command). Seconds, status, output."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               f"--junitxml={report}", *targets]
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    return time.perf_counter() - start, result.returncode, result.stdout + result.stderr
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,16 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in args.notebooks if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
-    targets = [] if args.all else [str(p.resolve()) for p in args.notebooks] or ["notebooks"]
+    targets = [] if args.all else [p.resolve() for p in args.notebooks] or [ROOT / "notebooks"]
 
     total = 0
     logs: Path | None = None  # made at the first failure, and kept: the full output of failing runs
-    print(f"{'README test command' if args.all else ', '.join(targets)}: {args.runs} run(s), "
+    print(f"{'README test command' if args.all else ', '.join(p.name for p in targets)}: {args.runs} run(s), "
           f"{args.load} busy process(es)", flush=True)
     with busy_processes(args.load), tempfile.TemporaryDirectory(prefix="nbval-repeat-") as scratch:
         for number in range(1, args.runs + 1):
             report = Path(scratch) / f"run-{number}.xml"
-            seconds, status, output = run_once(targets, report)
+            seconds, output, status = run_pytest(targets, report, timeout=RUN_TIMEOUT)
             found = failures(report) if report.is_file() else []
             if status != 0 and not found:  # pytest itself failed (a collection error, a usage error)
                 found = [("pytest", f"exit status {status}: " + " ".join(output.split())[-MESSAGE_CHARS:])]

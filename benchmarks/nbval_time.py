@@ -72,8 +72,8 @@ def write_floor(folder: Path, count: int, like: Path) -> list[Path]:
     return paths
 
 
-def run_pytest(paths: list[Path], report: Path) -> tuple[float, str, int]:
-    """Wall time, output and exit status of one pytest process over ``paths``.
+def run_pytest(paths: list[Path], report: Path, timeout: float = RUN_TIMEOUT) -> tuple[float, str, int]:
+    """Wall time, output and exit status of one pytest process over ``paths`` (none: everything).
 
     The project's configuration is named explicitly, so notebooks outside the
     repository (the floor's) run under the same ``addopts`` as the kit's.
@@ -82,7 +82,8 @@ def run_pytest(paths: list[Path], report: Path) -> tuple[float, str, int]:
                "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
                f"--junitxml={report}", *map(str, paths)]
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    result = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=timeout)
     return time.perf_counter() - start, result.stdout + result.stderr, result.returncode
 
 
