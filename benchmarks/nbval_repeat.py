@@ -25,29 +25,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script, or loaded by a test
-from nbval_time import ROOT, run_pytest  # noqa: E402  (one way to run pytest for both benchmarks)
+from nbval_time import MESSAGE_CHARS, ROOT, failures, run_pytest  # noqa: E402  (shared by both benchmarks)
 
 #: Seconds one run may take before it counts as hung: the whole suite takes a
 #: few minutes here, under load too; this is several times that.
 RUN_TIMEOUT = 1800
 
-#: Characters of a failure's message shown per failing test: enough for its first lines.
-MESSAGE_CHARS = 300
-
 #: A busy process: pure Python arithmetic, so it holds one CPU fully.
 SPIN = "while True: pass"
-
-#: Terminal colour codes in nbval's messages (the JUnit report writes ESC as "#x1B").
-_COLOURS = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")
 
 
 @contextlib.contextmanager
@@ -64,17 +56,6 @@ def busy_processes(count: int) -> Iterator[list[subprocess.Popen]]:
             spinner.kill()
         for spinner in spinners:
             spinner.wait()
-
-
-def failures(report: Path) -> list[tuple[str, str]]:
-    """(test id, first part of its message) for every failed or erroring test in a JUnit report."""
-    found = []
-    for case in ElementTree.parse(report).iter("testcase"):
-        for problem in [*case.iter("failure"), *case.iter("error")]:
-            name = f"{case.get('classname', '')}::{case.get('name', '')}"
-            text = _COLOURS.sub("", problem.get("message") or problem.text or "")
-            found.append((name, " ".join(text.split())[:MESSAGE_CHARS]))
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:

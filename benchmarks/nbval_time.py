@@ -27,6 +27,7 @@ The target: R at most 2.5. The exit status is 1 if the target is missed, and
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,12 @@ NOTEBOOKS = ROOT / "notebooks"
 
 #: The ratio of kit to floor the kit must stay under (issue 9; it was 3.2-4.2).
 TARGET = 2.5
+
+#: Characters of a failure's message shown per failing test: enough for its first lines.
+MESSAGE_CHARS = 300
+
+#: Terminal colour codes in nbval's messages (the JUnit report writes ESC as "#x1B").
+_COLOURS = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")
 
 #: Seconds one pytest run may take before it counts as hung (the whole suite of
 #: notebooks takes well under a minute here; ten times that is a hang).
@@ -87,6 +94,17 @@ def run_pytest(paths: list[Path], report: Path, timeout: float = RUN_TIMEOUT) ->
     return time.perf_counter() - start, result.stdout + result.stderr, result.returncode
 
 
+def failures(report: Path) -> list[tuple[str, str]]:
+    """(test id, first part of its message) for every failed or erroring test in a JUnit report."""
+    found = []
+    for case in ElementTree.parse(report).iter("testcase"):
+        for problem in [*case.iter("failure"), *case.iter("error")]:
+            name = f"{case.get('classname', '')}::{case.get('name', '')}"
+            text = _COLOURS.sub("", problem.get("message") or problem.text or "")
+            found.append((name, " ".join(text.split())[:MESSAGE_CHARS]))
+    return found
+
+
 def seconds_per_file(report: Path, paths: list[Path]) -> dict[str, float]:
     """Seconds per notebook from pytest's JUnit report (the sum over its cells, setup included).
 
@@ -125,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             for paths, times, label in ((floor, floor_times, "floor"), (notebooks, kit_times, "kit")):
                 seconds, output, status = run_pytest(paths, report)
                 if status != 0:
-                    print(output[-4000:])
+                    for name, message in failures(report) if report.is_file() else []:
+                        print(f"  FAILED {name}: {message}")
+                    print(output[-2000:])
                     print(f"the {label} run failed (pytest exit status {status}): no figure")
                     return 2
                 times.append(seconds)
