@@ -8,8 +8,8 @@ browser test's JupyterLab). But one file is different: the gallery of wrong
 solutions (``tests/test_wrong_solutions.py``) is a hundred-odd independent
 checks and half of the unit tests' time; as one unit of work it would keep
 one worker busy long after the others were done. So under ``loadfile`` its
-cases are handed out one by one; every other file stays whole. Without ``-n``
-(``-p no:xdist``, or ``-n 0``) none of this runs.
+cases are handed out one by one; every other file stays whole. With ``-n 0``
+everything runs in one process, in order, and none of this matters.
 
 xdist's own way to group tests by mark (``--dist loadgroup``) is not used: with
 pytest 9.2 it silently stops grouping (pytest-xdist issue #1386), which would
