@@ -21,6 +21,14 @@ and the medians are compared (the machine's load moves both).
 The target: R at most 2.5. The exit status is 1 if the target is missed, and
 2 if a run failed (a failing notebook's time means nothing).
 
+Read R knowing what moves it. The floor is almost all CPU (kernels and
+workers starting), the kit adds waits (timeouts, pauses) that take the same
+time however busy the machine is. So other programs on the CPU slow the floor
+more than the kit, and R falls; an idle machine gives the highest R. On this
+project's 2-core machine, with four workers, single rounds gave R from 1.6
+(busy) to 2.5 (idle): about 10 % apart on one idle machine, hence
+``--rounds``.
+
     python benchmarks/nbval_time.py [--rounds N] [--target R] [NOTEBOOK ...]
 """
 
