@@ -1,4 +1,4 @@
-"""Parallel test runs (pytest-xdist): which tests must share a worker, and which need not.
+"""Parallel test runs (pytest-xdist): which tests share a worker, and kernels that take no ports.
 
 Why: ``pyproject.toml`` runs the tests on several workers with ``--dist
 loadfile``, which hands each file to one worker as a whole. A notebook must
@@ -14,9 +14,23 @@ everything runs in one process, in order, and none of this matters.
 xdist's own way to group tests by mark (``--dist loadgroup``) is not used: with
 pytest 9.2 it silently stops grouping (pytest-xdist issue #1386), which would
 split notebooks across kernels.
+
+nbval's kernels talk to it over Unix sockets (ZeroMQ's ``ipc`` transport), not
+loopback TCP. Over TCP, jupyter_client picks five free ports (binding port 0,
+then closing), writes them down, and starts the kernel, which binds them a
+second or so later. Any process may take one of them meanwhile: with four
+workers whose tests open loopback sockets by the thousand, one run in some
+tens lost a kernel that way. A kernel whose IOPub port was taken stays alive
+and never answers: nbval gave up after 60 s with "Kernel didn't respond in 60
+seconds" (shown here by taking that port on purpose). A socket file in
+Jupyter's runtime folder, named at random, cannot be taken. Windows has no
+``ipc`` transport; there the kernels keep TCP.
 """
 
 from __future__ import annotations
+
+import os
+import uuid
 
 import pytest
 
@@ -43,3 +57,30 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             return split_scope(nodeid)
 
     return SpreadingLoadFile(config, log)
+
+
+def ipc_kernel_manager():
+    """jupyter_client's ``KernelManager``, with the ``ipc`` transport at a fresh socket path."""
+    from jupyter_client.manager import KernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import CaselessStrEnum, default
+
+    class IpcKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            # An absolute path: a relative one ("kernel-ipc", the default) would be
+            # looked up in the kernel's working folder by the kernel, and in ours by us.
+            return os.path.join(jupyter_runtime_dir(), f"nbval-{uuid.uuid4().hex[:12]}-ipc")
+
+    return IpcKernelManager
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """nbval starts its kernels with the ``ipc`` transport (see the module's docstring)."""
+    if os.name != "posix" or not config.pluginmanager.hasplugin("nbval"):
+        return
+    import nbval.kernel
+
+    nbval.kernel.KernelManager = ipc_kernel_manager()

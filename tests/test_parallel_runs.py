@@ -8,7 +8,9 @@ on a notebook made to fail.
 
 from __future__ import annotations
 
+import glob
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -199,3 +201,19 @@ def test_every_failure_of_every_run_is_printed(tmp_path, capsys):
     assert len(failed) == 2 and all("Cell 0" in line and "what was saved" in line for line in failed)
     assert not any("\x1b" in line or "#x1B" in line for line in failed), "no colour codes"
     assert lines[-1] == "repeat: 2 runs, 2 failures (load: 0 busy processes)"
+
+
+# ------------------------------------------------------------------ kernels without ports
+@pytest.mark.skipif(os.name != "posix", reason="ZeroMQ's ipc transport needs Unix sockets")
+def test_nbvals_kernels_talk_over_unix_sockets_and_leave_none_behind():
+    import nbval.kernel
+
+    km, kc = nbval.kernel.start_new_kernel(kernel_name="python3")
+    try:
+        assert km.transport == "ipc" and os.path.isabs(km.ip)
+        assert len(glob.glob(glob.escape(km.ip) + "-*")) == 5  # shell, iopub, stdin, heartbeat, control
+        assert kc.execute_interactive("1 + 1", timeout=60)["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel()
+    assert glob.glob(glob.escape(km.ip) + "-*") == []
