@@ -22,14 +22,15 @@ second or so later. Any process may take one of them meanwhile: with four
 workers whose tests open loopback sockets by the thousand, one run in some
 tens lost a kernel that way. A kernel whose IOPub port was taken stays alive
 and never answers: nbval gave up after 60 s with "Kernel didn't respond in 60
-seconds" (shown here by taking that port on purpose). A socket file in
-Jupyter's runtime folder, named at random, cannot be taken. Windows has no
-``ipc`` transport; there the kernels keep TCP.
+seconds" (shown here by taking that port on purpose). A socket file in the
+temporary folder, named at random, cannot be taken. Windows has no ``ipc``
+transport; there the kernels keep TCP.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pytest
@@ -62,7 +63,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 def ipc_kernel_manager():
     """jupyter_client's ``KernelManager``, with the ``ipc`` transport at a fresh socket path."""
     from jupyter_client.manager import KernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import CaselessStrEnum, default
 
     class IpcKernelManager(KernelManager):
@@ -72,7 +72,9 @@ def ipc_kernel_manager():
         def _ip_default(self) -> str:
             # An absolute path: a relative one ("kernel-ipc", the default) would be
             # looked up in the kernel's working folder by the kernel, and in ours by us.
-            return os.path.join(jupyter_runtime_dir(), f"nbval-{uuid.uuid4().hex[:12]}-ipc")
+            # The temporary folder always exists (Jupyter's runtime folder may not yet),
+            # and its path is short: a Unix socket's path has room for about 100 bytes.
+            return os.path.join(tempfile.gettempdir(), f"nbval-{uuid.uuid4().hex[:12]}-ipc")
 
     return IpcKernelManager
 
