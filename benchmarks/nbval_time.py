@@ -25,9 +25,9 @@ Read R knowing what moves it. The floor is almost all CPU (kernels and
 workers starting), the kit adds waits (timeouts, pauses) that take the same
 time however busy the machine is. So other programs on the CPU slow the floor
 more than the kit, and R falls; an idle machine gives the highest R. On this
-project's 2-core machine, with four workers, single rounds gave R from 1.6
-(busy) to 2.5 (idle): about 10 % apart on one idle machine, hence
-``--rounds``.
+project's 2-core machine with four workers, three rounds gave R 2.28 and 2.36,
+and 1.63 while other programs kept the CPU busy; single rounds on one machine
+differed by up to a tenth, hence ``--rounds``.
 
     python benchmarks/nbval_time.py [--rounds N] [--target R] [NOTEBOOK ...]
 """
