@@ -99,3 +99,17 @@ def test_the_gallerys_right_solution_is_the_notebooks(exercise):
 
     code = solution_code("07-segments-and-reliability.ipynb", exercise)
     assert code.strip() and code in (GALLERY / exercise / "right.py").read_text(encoding="utf-8")
+
+
+def test_room_that_appears_after_blocking_io_error_does_not_fail_a_right_fill(capsys):
+    """The kernel may free room after BlockingIOError (ACKs in flight, under load): the student
+    stopped at the signal it was given, so the count is judged, not the room found later.
+    Here the room is made on purpose, after the error, by a larger send buffer."""
+
+    def fill_then_room_appears(sock):
+        total = right_fill(sock)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)  # room, after the error
+        return total
+
+    report = check_fill_send_buffer(fill_then_room_appears)
+    assert report.passed, capsys.readouterr().out

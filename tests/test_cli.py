@@ -138,23 +138,50 @@ def test_serve_prints_through_a_captured_stream_and_stops_after_seconds(capsys):
     assert SERVER_LINE.fullmatch(lines[1])
 
 
+def _unread(pipe) -> int:
+    """Bytes written into ``pipe`` and not read yet."""
+    unread = bytearray(4)
+    fcntl.ioctl(pipe.fileno(), termios.FIONREAD, unread)
+    return int.from_bytes(unread, sys.byteorder)
+
+
+def _fill(write_end: int) -> None:
+    """Write into a pipe until not one more byte fits (non-blocking, so it never waits).
+
+    Smaller and smaller pieces: a piece of at most 4096 bytes goes in whole or not
+    at all, and a piece too big for the room left in the pipe's last page does not
+    go in at all, even when the pipe holds fewer bytes than its size.
+    """
+    os.set_blocking(write_end, False)
+    for piece in (4096, 1024, 256, 64, 16, 4, 1):
+        while True:
+            try:
+                os.write(write_end, b"." * piece)
+            except BlockingIOError:
+                break
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd") or not hasattr(fcntl, "F_SETPIPE_SZ"),
+                    reason="fills the server's stdout pipe through /proc/PID/fd (Linux)")
 def test_a_full_stdout_pipe_never_stalls_the_server(cli_command):
     command = cli_command("serve", "echo")
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: the smallest pipe fills after a few dozen lines
-        fcntl.fcntl(command.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+    fcntl.fcntl(command.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
     _, port = command.server_address()
-    # From here on nobody reads stdout. Each exchange adds two event lines.
-    exchanges = 400 if hasattr(fcntl, "F_SETPIPE_SZ") else 4000
+    # From here on nobody reads stdout, and the test itself fills the pipe to the brim
+    # first, through the server's own stdout: its printer's next write must wait.
+    # (Counting on the server's lines to fill it failed: a printer that lags writes its
+    # lines in batches, and a batch too big for the room left waits on a pipe that is
+    # far from full.)
+    with open(f"/proc/{command.process.pid}/fd/1", "wb", buffering=0) as stdout_of_server:
+        _fill(stdout_of_server.fileno())
+    capacity = fcntl.fcntl(command.process.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    assert _unread(command.process.stdout) == capacity  # the pipe really is full
     with connect(port) as sock:
-        for _ in range(exchanges):
+        for _ in range(400):  # each exchange queues two event lines that cannot be written
             sock.sendall(b"0123456789")
             assert recv_exactly(sock, 10) == b"0123456789"  # 5 s timeout: a stalled server fails here
     assert request(port, b"still there") == b"still there"  # a new connection is accepted too
-    unread = bytearray(4)
-    fcntl.ioctl(command.process.stdout.fileno(), termios.FIONREAD, unread)
-    get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
-    capacity = fcntl.fcntl(command.process.stdout.fileno(), get_size) if get_size else 65536
-    assert int.from_bytes(unread, sys.byteorder) > capacity - 200  # the pipe really is full
+    assert _unread(command.process.stdout) == capacity  # still full: nothing was read meanwhile
     command.process.terminate()
     status, _, err = command.finish(timeout=30)  # exits although its output is never read
     assert status == 0 and err == ""

@@ -13,8 +13,8 @@ of them instead of spinning for ever. The counts choose the hint: one
 at it: one that sends a word and half-closes, one that sends in pieces, one
 that sends a lot, one that sends nothing, one that resets the connection,
 one that connects and stays silent without half-closing (the accepted
-socket's own 1 s timeout must end the server: the process-wide default
-timeout the check sets is longer, so a missing ``conn.settimeout(1.0)``
+socket's own 0.5 s timeout must end the server: the process-wide default
+timeout the check sets is longer, so a missing ``conn.settimeout(0.5)``
 shows), and none at all (accept must time out). What went wrong is read from
 both ends: a reply cut short while the server returned the whole request is
 a ``send`` that should be ``sendall``; a request cut short is one ``recv``.
@@ -60,8 +60,12 @@ PIECE_SIZE, PIECE_WAIT = 4, 1.0
 PIECES = (b"one ", b"two ", b"three")
 PIECE_PAUSE = 0.05
 
+#: The timeout the exercise asks for, on both of the student's sockets (s): short,
+#: because the check waits for it twice (a silent client, and no client at all).
+STUDENT_TIMEOUT = 0.5
+
 #: Seconds the silent client of ``check_serve_once`` stays connected, waiting for
-#: the server to give up: the 1 s timeout of the accepted socket, and room to
+#: the server to give up: the accepted socket's ``STUDENT_TIMEOUT``, and room to
 #: spare, but less than the check's default timeout (``DEFAULT_TIMEOUT``).
 SILENT_PATIENCE = 3.0
 DEFAULT_TIMEOUT = STEP_TIMEOUT * 2.5
@@ -249,7 +253,7 @@ def _silent_client(port: int) -> Iterator[None]:
         yield
 
 
-_TIMEOUTS = "give both sockets a timeout (settimeout(1.0)), so serve_once always ends"
+_TIMEOUTS = f"give both sockets a timeout (settimeout({STUDENT_TIMEOUT})), so serve_once always ends"
 _RECEIVE_ALL = ("one recv() returns only what has arrived: keep receiving until b'' "
                 "(your drain()), then reply and close")
 
@@ -286,7 +290,7 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> Re
     report = Report("serve_once")
     if report.unwritten(serve_once):
         return report
-    limit = STEP_TIMEOUT + 0.5  # the student's 1 s timeouts, and room to spare
+    limit = STEP_TIMEOUT + 0.5  # the student's timeouts, and room to spare
     runs: list[_Run] = []
 
     def start(what: str) -> _Run | None:
@@ -359,16 +363,16 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> Re
 
             must_end("a client resets the connection: serve_once ends at once",
                      lambda o: o.ok or o.raised(ConnectionError),
-                     "give the accepted socket a timeout too (conn.settimeout(1.0))",
+                     f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
                      "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
             # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
             must_end("a silent client (connects, sends nothing, never half-closes): "
-                     "serve_once gives up after about 1 s", raised(TimeoutError),
-                     "give the accepted socket its own timeout: conn.settimeout(1.0)",
+                     f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(TimeoutError),
+                     f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
                      "let recv()'s TimeoutError propagate (do not catch it)",
                      client=_silent_client, patience=SILENT_PATIENCE)
             must_end("with no client at all, serve_once raises TimeoutError", raised(TimeoutError),
-                     "give the listening socket a timeout: listener.settimeout(1.0)",
+                     f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
                      "let accept()'s TimeoutError propagate (do not catch it)")
 
         for run in runs:

@@ -174,10 +174,15 @@ def _judge(fill: Callable, buffer_size: int) -> tuple[Outcome, str | None, str]:
                 # OSError) and may even count right, but only after waiting.
                 return (outcome, "fill_send_buffer(sock) left the socket blocking: it waited for room "
                         "instead of being told at once that there is none", HINT_NON_BLOCKING)
-            with contextlib.suppress(OSError):  # BlockingIOError: full, as it should be
-                if client.send(b"x" * 1024):
-                    return (outcome, "when fill_send_buffer returned, send() could still take more bytes",
-                            HINT_KEEP_GOING)
+            # Stopped without being told "full" (its last send() did not raise
+            # BlockingIOError): is there room left? Only then, because after a
+            # BlockingIOError the kernel may still free room (ACKs in flight, on a
+            # loaded machine), and a student who stopped there was right to.
+            if not client.refused_in_a_row:
+                with contextlib.suppress(OSError):  # BlockingIOError: full after all
+                    if client.send(b"x" * 1024):
+                        return (outcome, "when fill_send_buffer returned, send() could still take more bytes",
+                                HINT_KEEP_GOING)
         finally:
             client.close()  # the peer gets every byte the kernel took, then the end of the stream
         received = _drain(peer)

@@ -7,10 +7,10 @@ import socket
 
 def serve_once(announce) -> bytes:
     listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(1.0)
+    listener.settimeout(0.5)
     announce(listener.getsockname()[1])
     conn, _ = listener.accept()
-    conn.settimeout(1.0)
+    conn.settimeout(0.5)
     request = b""
     while chunk := conn.recv(4096):
         request += chunk

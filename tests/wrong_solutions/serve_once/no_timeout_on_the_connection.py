@@ -7,7 +7,7 @@ import socket
 
 def serve_once(announce) -> bytes:
     with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.settimeout(1.0)
+        listener.settimeout(0.5)
         announce(listener.getsockname()[1])
         conn, _ = listener.accept()
         with conn:

@@ -11,7 +11,7 @@ def serve_once(announce) -> bytes:
         announce(listener.getsockname()[1])
         conn, _ = listener.accept()
         with conn:
-            conn.settimeout(1.0)
+            conn.settimeout(0.5)
             request = b""
             while chunk := conn.recv(4096):
                 request += chunk

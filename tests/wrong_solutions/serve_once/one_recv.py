@@ -7,11 +7,11 @@ import socket
 
 def serve_once(announce) -> bytes:
     with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.settimeout(1.0)
+        listener.settimeout(0.5)
         announce(listener.getsockname()[1])
         conn, _ = listener.accept()
         with conn:
-            conn.settimeout(1.0)
+            conn.settimeout(0.5)
             request = conn.recv(65536)
             conn.sendall(request.upper())
     return request

@@ -16,11 +16,11 @@ def serve_once(announce) -> bytes:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        listener.settimeout(1.0)
+        listener.settimeout(0.5)
         announce(listener.getsockname()[1])
         conn, _address = listener.accept()   # TimeoutError if no client comes
         with conn:
-            conn.settimeout(1.0)
+            conn.settimeout(0.5)
             request = drain(conn)            # ConnectionResetError if the client resets
             conn.sendall(request.upper())
     return request

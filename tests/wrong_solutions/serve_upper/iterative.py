@@ -14,7 +14,7 @@ def serve_upper(listener: socket.socket, stop: threading.Event) -> None:
         except TimeoutError:
             continue
         with conn:
-            conn.settimeout(2)
+            conn.settimeout(1.5)
             try:
                 while data := conn.recv(4096):
                     conn.sendall(data.upper())

@@ -7,7 +7,7 @@ import threading
 
 
 def upper_echo(conn: socket.socket) -> None:
-    conn.settimeout(2)
+    conn.settimeout(1.5)
     try:
         while data := conn.recv(4096):
             conn.sendall(data.upper())

@@ -8,7 +8,7 @@ import threading
 
 def upper_echo(conn: socket.socket) -> None:
     with conn:
-        conn.settimeout(2)
+        conn.settimeout(1.5)
         while data := conn.recv(4096):
             conn.sendall(data.upper())
 

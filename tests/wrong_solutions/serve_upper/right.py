@@ -5,9 +5,9 @@ import threading
 
 
 def upper_echo(conn: socket.socket) -> None:
-    """Send back every byte from one client in capitals, until it closes or is silent for 2 s."""
+    """Send back every byte from one client in capitals, until it closes or is silent for 1.5 s."""
     with conn:
-        conn.settimeout(2)
+        conn.settimeout(1.5)
         try:
             while data := conn.recv(4096):
                 conn.sendall(data.upper())
