@@ -29,6 +29,7 @@ under CI (``CI=true``) a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -234,19 +235,57 @@ def open_and_run_all(page, url: str, token: str, name: str, workspace: str) -> N
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Clear Outputs of All Cells$")).click()
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    # Done when every code cell has an execution number and the kernel is idle.
-    page.wait_for_function(
-        r"""() => {
-            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-            if (!panel) return false;
-            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-            const done = prompts.length > 0 && prompts.every(p => /\[\d+\]/.test(p.textContent));
-            const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-            return done && idle !== null;
-        }""",
-        timeout=180_000,
-        polling=500,
-    )
+    wait_for_run_all(page, name)
+
+
+#: What a "Run All" looks like from the page: done, idle, the first error shown, a kernel dialog.
+RUN_STATE = r"""() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    if (!panel) return {done: false, idle: false, error: null, dialog: false};
+    const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+    const done = prompts.length > 0 && prompts.every(p => /\[\d+\]/.test(p.textContent));
+    const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null;
+    const errors = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
+    const dialog = document.querySelector('.jp-Dialog') !== null;
+    return {done, idle, errors: errors.map(e => e.textContent.slice(0, 1500)), dialog};
+}"""
+
+#: Seconds a notebook's Run All may take in the browser, on a loaded 2-core machine.
+RUN_ALL_TIMEOUT = 180
+
+#: Seconds of an idle kernel with cells still not run after which Run All has stopped
+#: (between two cells the kernel is idle for milliseconds, not seconds).
+STALLED = 15
+
+
+def wait_for_run_all(page, name: str) -> None:
+    """Wait until every code cell has run and the kernel is idle; fail at once, in words, on an error.
+
+    Run All stops at a cell that raises (unless it is tagged raises-exception),
+    leaving the cells after it without an execution number: waiting for them
+    would only time out. So a kernel that stays idle with cells not run means
+    Run All stopped, and the wait ends with the errors shown. A kernel dialog
+    (JupyterLab may ask which kernel to start while kernels start slowly) is
+    answered whenever it appears.
+    """
+    deadline = time.monotonic() + RUN_ALL_TIMEOUT
+    state: dict = {}
+    idle_since: float | None = None
+    while time.monotonic() < deadline:
+        state = page.evaluate(RUN_STATE)
+        if state["done"] and state["idle"]:
+            return
+        idle_since = (idle_since or time.monotonic()) if state["idle"] else None
+        if idle_since is not None and time.monotonic() - idle_since > STALLED:
+            page.screenshot(path=str(SCREENSHOTS / f"failed-{Path(name).stem}.png"))
+            raise AssertionError(f"{name}: Run All stopped before the last cell; errors shown:\n"
+                                 + "\n---\n".join(state["errors"]))
+        if state["dialog"]:
+            with contextlib.suppress(Exception):  # it may close by itself meanwhile
+                page.locator(".jp-Dialog button", has_text=re.compile(r"^Select$")).click(timeout=2_000)
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / f"failed-{Path(name).stem}.png"))
+    raise AssertionError(f"{name}: Run All did not finish within {RUN_ALL_TIMEOUT} s (last state: {state})")
 
 
 def exercise_server_and_console(page, prefix: str) -> None:

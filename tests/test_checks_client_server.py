@@ -70,7 +70,8 @@ def test_a_client_waiting_for_the_close_is_ended_at_the_deadline_and_nothing_is_
     out = capsys.readouterr().out
     assert "did not return within 0.5 s" in out and "keeps the connection open" in out
     assert not report.passed
-    assert elapsed < 0.5 + 1.0 + 3.0  # the deadline, attempt's grace second, slack; not SERVER_IDLE
+    # Ended by the deadline, not rescued by the server's idle timeout (30 s), on a loaded machine too.
+    assert elapsed < client_server.SERVER_IDLE / 2
     assert set(threading.enumerate()) <= before
     assert socket.getdefaulttimeout() is None
 
