@@ -38,7 +38,7 @@ run, and the medians too, all as measured in this run. Its last line is
     throughput: kit X Gbit/s, iperf3 Y Gbit/s (ratio R)
 
 The target: R at least 0.8. The exit status is 1 if it is missed, 2 if
-iperf3 is not installed (Debian's package ``iperf3``). The iperf3 server is
+iperf3 is not installed (Debian's package ``iperf3``), 3 if a run failed. The iperf3 server is
 killed on every path, an error or Ctrl-C included.
 
     python benchmarks/throughput.py [--rounds N] [--bytes N]
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{number + 1:<8}{runs['kit'][-1]:>16.2f}{runs['iperf3'][-1]:>18.2f}", flush=True)
     except (BenchmarkError, OSError, subprocess.SubprocessError) as error:
         print(f"throughput benchmark failed: {error}", file=sys.stderr)
-        return 1
+        return 3
     print(f"{'median':<8}{statistics.median(runs['kit']):>16.2f}{statistics.median(runs['iperf3']):>18.2f}")
     kit, iperf3 = max(runs["kit"]), max(runs["iperf3"])
     ratio = kit / iperf3
