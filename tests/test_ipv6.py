@@ -166,7 +166,7 @@ def test_the_server_panel_listens_on_ipv6_and_the_console_follows_it(panels, typ
     panel.start()
     port = panel.port
     assert plain(panel.status.value) == f"listening on [::1]:{port} (echo)"
-    assert panel.host_choice.disabled and panel.connect_host == "::1"
+    assert panel.host_choice.disabled and panel.connect_address == ("::1", port)
     console = ClientConsole(panel, name="t-v6-console")  # its own host is 127.0.0.1: the panel's wins
     console.connect()
     assert wait_until(lambda: console.sock is not None)
@@ -176,7 +176,7 @@ def test_the_server_panel_listens_on_ipv6_and_the_console_follows_it(panels, typ
     assert f"connected to [::1]:{port}" in plain(console.log_view.value)
     console.close_connection()
     panel.stop()
-    assert not panel.host_choice.disabled and panel.connect_host is None
+    assert not panel.host_choice.disabled and panel.connect_address is None
 
 
 @needs_ipv6
@@ -228,3 +228,21 @@ def test_the_panel_warns_when_other_machines_can_connect(host, warned):
     assert bool(_exposure(host)) is warned
     if warned:
         assert "other machines can connect" in plain(_exposure(host))
+
+
+@pytest.mark.parametrize("listening, reached", [
+    (("0.0.0.0", 4444), ("127.0.0.1", 4444)), (("::", 4444), ("::1", 4444)),
+    (("127.0.0.1", 4444), ("127.0.0.1", 4444)), (("::1", 4444), ("::1", 4444)),
+])
+def test_a_client_reaches_a_wildcard_server_at_the_loopback_of_its_family(panels, listening, reached):
+    # Loopback only in tests: a stand-in server says where it listens; nothing binds the wildcard.
+    class Listening:
+        running = True
+        address = listening
+
+    panel = ServerPanel("echo", name="t-wildcard")
+    panel.server = Listening()
+    try:
+        assert panel.connect_address == reached
+    finally:
+        panel.server = None

@@ -130,10 +130,9 @@ class ClientConsole(Panel):
         port = int(self.port_choice.value)
         panel = self.server_panel
         if port == 0 and panel is not None:
-            # Read once: the panel's server may stop meanwhile (then None, and we say so).
-            panel_host, panel_port = panel.connect_host, panel.port
-            if panel_host is not None and panel_port is not None:
-                host, port = panel_host, panel_port
+            address = panel.connect_address  # one read: host and port of the same server, or None
+            if address is not None:
+                host, port = address
         if port == 0:
             self.status.value = "choose a port (or start the server panel first)"
             return

@@ -117,21 +117,18 @@ class ServerPanel(Panel):
         return server.port if server is not None and server.running else None
 
     @property
-    def connect_host(self) -> str | None:
-        """The address a client on this machine connects to, or None if no server runs.
+    def connect_address(self) -> tuple[str, int] | None:
+        """``(host, port)`` a client on this machine connects to, or None if no server runs.
 
         The server's own address, except for a wildcard (``0.0.0.0``, ``::``),
         which is not a destination: then the loopback address of its family.
+        Read from one server, so host and port always belong together.
         """
         server = self.server
         if server is None or not server.running:
             return None
-        host = server.address[0]
-        if host == "0.0.0.0":
-            return LOOPBACK
-        if host == "::":
-            return "::1"
-        return host
+        host, port = server.address
+        return {"0.0.0.0": LOOPBACK, "::": "::1"}.get(host, host), port
 
     def describe(self) -> str:
         state = "running" if self.port is not None else "stopped"
