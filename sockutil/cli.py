@@ -49,10 +49,10 @@ from typing import TextIO
 from .clients import DEFAULT_TIMEOUT, connect, recv_until_closed
 from .errors import NameResolutionError, PortInUseError, PrivilegedPortError, describe_error
 from .handlers import HANDLERS
-from .names import LOOPBACK, resolve
+from .names import LOOPBACK, host_port, resolve, unbracket
 from .servers import Server
 
-__all__ = ["main", "build_parser", "show_address", "exposure_warning", "port_number", "seconds"]
+__all__ = ["main", "build_parser", "show_address", "exposure_warning", "host_name", "port_number", "seconds"]
 
 #: Lines waiting for a slow stdout before new ones are dropped: enough to ride
 #: out a terminal that pauses (about a megabyte of events), bounded so that a
@@ -85,6 +85,14 @@ def port_number(text: str, lowest: int = 0) -> int:
     return port
 
 
+def host_name(text: str) -> str:
+    """An argparse type: an address or a name, IPv6 with or without brackets (``[::1]`` is ``::1``)."""
+    try:
+        return unbracket(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def seconds(text: str) -> float:
     """An argparse type: a duration in seconds, above 0 and finite."""
     try:
@@ -108,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a ready-made server and print what happens, until Ctrl+C (or --seconds).",
     )
     serve.add_argument("handler", choices=sorted(HANDLERS), help="what the server does")
-    serve.add_argument("--host", default=LOOPBACK,
-                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--host", type=host_name, default=LOOPBACK,
+                       help="address to listen on (default: 127.0.0.1, this machine only; "
+                            "::1 is IPv6's loopback)")
     serve.add_argument("--port", type=port_number, default=0,
                        help="port to listen on (default: 0, any free port)")
     serve.add_argument("--seconds", type=seconds, default=None, help="stop by itself after this long")
@@ -120,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Connect, send TEXT and a newline, close the sending side, and print "
                     "everything the server sends until it closes.",
     )
-    send.add_argument("host", help="the server's address or name")
+    send.add_argument("host", type=host_name, help="the server's address or name (IPv6: ::1 or [::1])")
     send.add_argument("port", type=lambda text: port_number(text, lowest=1), help="the server's port")
     send.add_argument("text", help="what to send")
     send.add_argument("--no-newline", action="store_true", help="send TEXT without a newline after it")
@@ -129,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.set_defaults(run=_send)
 
     lookup = commands.add_parser("resolve", help="print the addresses a name resolves to")
-    lookup.add_argument("name")
+    lookup.add_argument("name", type=host_name)
     lookup.set_defaults(run=_resolve)
     return parser
 
@@ -143,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 # ------------------------------------------------------------------ words
 def show_address(host: str, port: int) -> str:
     """``host:port``, with an IPv6 address in brackets: ``[::1]:4444``."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host_port(host, port)
 
 
 def exposure_warning(host: str) -> str | None:

@@ -35,7 +35,7 @@ from .errors import (
     ReceiveLimitError,
     ReceiveTimeoutError,
 )
-from .names import LOOPBACK
+from .names import LOOPBACK, unbracket
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -63,10 +63,13 @@ _DRAIN_SIZE = 64 << 10
 def connect(port: int, host: str = LOOPBACK, timeout: float = DEFAULT_TIMEOUT) -> socket.socket:
     """Open a TCP connection; the socket keeps ``timeout`` for every later call.
 
+    ``host`` is an IPv4 or IPv6 address (``"::1"``, or ``"[::1]"`` as in a
+    URL) or a name; a name's addresses are tried in the resolver's order.
     Raises ``ConnectionRefusedError`` when nothing listens on the port,
     ``TimeoutError`` when nothing answers in time, and ``NameResolutionError``
     when ``host`` does not resolve.
     """
+    host = unbracket(host)
     try:
         return socket.create_connection((host, port), timeout=timeout)
     except socket.gaierror as error:

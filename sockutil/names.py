@@ -12,11 +12,25 @@ port the OS chose (``sock.getsockname()[1]``), keeping the socket. A helper
 that binds port 0, closes the socket and returns the number races with every
 other process on the machine, which may take the port in between. This module
 has no such helper on purpose; ``bind_preferred`` returns a *bound socket*.
+
+IPv6 beside IPv4
+----------------
+Every helper takes an IPv6 address as well as an IPv4 one: the family is
+chosen from the address itself (``family_for``), so ``'::1'`` gets an
+``AF_INET6`` socket. People write an IPv6 address in brackets when a port
+follows (``[::1]:4444``, as in a URL), so the brackets are accepted wherever
+a host is, and taken off before the OS sees them (``unbracket``);
+``host_port`` puts them back for display. Some machines have no IPv6 at all
+(a container with IPv6 switched off): ``has_ipv6_loopback`` asks the OS once
+whether ``::1`` can be bound, so that lessons and tests can say so instead of
+failing.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import ipaddress
 import os
 import socket
 import subprocess
@@ -29,6 +43,9 @@ __all__ = [
     "LOOPBACK",
     "WELL_KNOWN_FALLBACK",
     "family_for",
+    "unbracket",
+    "host_port",
+    "has_ipv6_loopback",
     "address_in_use",
     "bind_error",
     "listening_socket",
@@ -65,8 +82,54 @@ WELL_KNOWN_FALLBACK: dict[str, int] = {
 
 
 def family_for(host: str) -> socket.AddressFamily:
-    """AF_INET6 for an IPv6 literal such as ``'::1'``, otherwise AF_INET."""
+    """AF_INET6 for an IPv6 literal such as ``'::1'`` (or ``'[::1]'``), otherwise AF_INET.
+
+    Only IPv6 addresses contain a colon; a name such as ``localhost`` gets
+    AF_INET, as the kit's servers have always bound it.
+    """
     return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def unbracket(host: str) -> str:
+    """The host without surrounding blanks and URL brackets: ``' [::1] '`` -> ``'::1'``.
+
+    ``[::1]`` is how an IPv6 address is written before a port (``[::1]:4444``,
+    RFC 3986); the socket calls want it bare. Raises ``ValueError`` for a lone
+    bracket, which no address or name contains.
+    """
+    text = host.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1].strip()
+    if "[" in text or "]" in text:
+        raise ValueError(f"{host!r} is not an address: brackets go around a whole IPv6 address, as in [::1]")
+    return text
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port`` for people, an IPv6 address in brackets: ``'[::1]:4444'``, ``'127.0.0.1:4444'``.
+
+    Without the brackets, ``::1:4444`` could be read as the address
+    ``::1:4444`` (IPv6 writes its groups with colons too).
+    """
+    host = unbracket(host)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@functools.cache
+def has_ipv6_loopback() -> bool:
+    """Whether this machine can bind the IPv6 loopback address ``::1`` (asked once, then remembered).
+
+    False where Python was built without IPv6, or where the kernel has IPv6
+    switched off (some containers and hosts do: ``net.ipv6.conf.lo.disable_ipv6``).
+    """
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
 
 #: Windows' own number for "address in use" (WSAEADDRINUSE), which it reports beside errno.
@@ -93,11 +156,29 @@ def listening_socket(host: str = LOOPBACK, port: int = 0, backlog: int = 128) ->
     Uses ``socket.create_server``, which sets SO_REUSEADDR where that is safe
     (so a port can be reused at once after its server stops, despite
     TIME_WAIT) and never SO_REUSEPORT (which would let two servers share it).
+    An IPv6 address (``'::1'``, or ``'[::1]'``) gets an IPv6 socket; for
+    ``'::'`` that socket takes IPv6 clients only (``create_server`` sets
+    IPV6_V6ONLY). A host that does not resolve raises ``NameResolutionError``.
     """
+    host = unbracket(host)
+    family = family_for(host)
+    if host and not _is_address(host):
+        # create_server turns a failed lookup into a plain OSError with the OS's
+        # words; looking the name up first gives the kit's, the same everywhere.
+        resolve(host, port, family)
     try:
-        return socket.create_server((host, port), family=family_for(host), backlog=backlog)
+        return socket.create_server((host, port), family=family, backlog=backlog)
     except OSError as error:
         raise bind_error(error, host, port) from error
+
+
+def _is_address(host: str) -> bool:
+    """Whether ``host`` is an IP address written out (no name to look up); an IPv6 zone (``%lo``) is allowed."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def bind_preferred(preferred: int, host: str = LOOPBACK) -> socket.socket:
@@ -111,6 +192,7 @@ def bind_preferred(preferred: int, host: str = LOOPBACK) -> socket.socket:
     not bind (``PrivilegedPortError``) or an address this machine does not
     have must not quietly become some other port.
     """
+    host = unbracket(host)
     family = family_for(host)
     for port in (preferred, 0):
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -64,7 +64,7 @@ from .errors import describe_error
 from .events import ConnectionSummary, Event, EventLog, summarize
 from .handlers import get_handler
 from .lifecycle import RUNNING, Lifecycle
-from .names import LOOPBACK, listening_socket
+from .names import LOOPBACK, host_port, listening_socket, unbracket
 from .registry import THREAD_PREFIX, running_servers, stop_all
 
 __all__ = ["Connection", "Server", "Handler", "serve", "running_servers", "stop_all"]
@@ -89,7 +89,8 @@ class Server:
     ``handler`` is a function ``handler(conn)`` or the name of a ready-made
     one in ``sockutil.handlers`` (``"echo"``, ``"upper"``, ``"hello"``,
     ``"chunky"``, ``"http"``). ``host`` defaults to 127.0.0.1 (loopback: not
-    reachable from other machines); ``port`` 0 lets the OS pick a free port.
+    reachable from other machines); ``"::1"`` (or ``"[::1]"``) is IPv6's
+    loopback. ``port`` 0 lets the OS pick a free port.
     ``name`` defaults to the handler's name; starting a second server under
     the same name stops the first.
     """
@@ -118,7 +119,7 @@ class Server:
         self.handler: Handler = handler
         self.handler_name = handler_name
         self.name = name or handler_name
-        self.host = host
+        self.host = unbracket(host)
         self.requested_port = port
         self.idle_timeout = idle_timeout
         self.max_connections = max_connections
@@ -241,8 +242,7 @@ class Server:
     @property
     def url(self) -> str:
         """``http://host:port/``, handy for the HTTP handler."""
-        host, port = self.address
-        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+        return f"http://{host_port(*self.address)}/"
 
     @property
     def running(self) -> bool:
@@ -274,7 +274,7 @@ class Server:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        where = f" on {self.host}:{self._address[1]}" if self._address else ""
+        where = f" on {host_port(self.host, self._address[1])}" if self._address else ""
         return f"<Server {self.name!r} ({self.handler_name}){where} {self._life.state}>"
 
     # ------------------------------------------------------------- waiting

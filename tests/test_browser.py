@@ -8,6 +8,13 @@ displaying widget". In notebooks with a server panel and a client console it
 starts the echo server, connects, sends ``hello``, sees it come back, and
 stops the server. Screenshots go to ``tests/screenshots/``.
 
+A lesson's web server is opened in the same browser by the link the
+notebook prints (``sockutil.links.browser_link``): the local link
+``http://127.0.0.1:PORT/``, and the link a JupyterHub or Binder user gets,
+``{JUPYTERHUB_SERVICE_PREFIX}proxy/PORT/``, through jupyter-server-proxy in
+this JupyterLab. For that, JupyterLab is served under a hub-like prefix
+(``/user/student/``), as a hub serves each student's server.
+
 Then it audits the page for accessibility (WCAG 2.1 AA) with axe-core, run
 from the JavaScript that axe-playwright-python ships (no network). Every
 violation is sorted by where its element is: the kit's own content (cell
@@ -47,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The notebooks to open; another folder can be tried with SOCKUTIL_NOTEBOOKS.
 NOTEBOOKS = Path(os.environ.get("SOCKUTIL_NOTEBOOKS", ROOT / "notebooks"))
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+#: JupyterLab's base URL here: a path like the one JupyterHub gives a student's server (JUPYTERHUB_SERVICE_PREFIX).
+HUB_PREFIX = "/user/student/"
 #: Where the kit's content is on JupyterLab's page: cell outputs (panels, figures, printed text) and the
 #: rendered text of markdown cells. Everything else (menus, toolbars, editors, prompts) is JupyterLab's.
 KIT_CONTENT = ".jp-OutputArea-output, .jp-MarkdownCell .jp-RenderedMarkdown"
@@ -109,7 +118,10 @@ def write_lab_settings(settings: Path) -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on a scratch copy of the notebooks; yields (base URL, token, root)."""
+    """A JupyterLab server on a scratch copy of the notebooks, under HUB_PREFIX; yields (base URL, token, root).
+
+    The base URL ends with the prefix, without its final slash: ``http://127.0.0.1:PORT/user/student``.
+    """
     chromium_path()  # skip (or fail under CI) before starting anything
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(NOTEBOOKS, root / "notebooks")
@@ -126,6 +138,7 @@ def lab(tmp_path_factory):
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root / 'notebooks'}",
+        f"--ServerApp.base_url={HUB_PREFIX}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -139,9 +152,9 @@ def lab(tmp_path_factory):
                 break
             time.sleep(0.2)
             text = (root / "lab.log").read_text()
-            match = re.search(r"http://127\.0\.0\.1:(\d+)/lab", text)
+            match = re.search(r"http://127\.0\.0\.1:(\d+)" + re.escape(HUB_PREFIX) + "lab", text)
             if match:
-                url = f"http://127.0.0.1:{match.group(1)}"
+                url = f"http://127.0.0.1:{match.group(1)}{HUB_PREFIX.rstrip('/')}"
         if url is None:
             pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
         yield url, token, root
@@ -349,6 +362,46 @@ def test_panels_work_in_a_real_jupyterlab(lab, browser):
     print(summary)
     assert exercised, "no notebook has both a server panel and a client console"
     assert not failures, "serious or critical accessibility violations in the kit's content:\n" + "\n".join(failures)
+
+
+#: What the kit's ``http`` handler shows a browser that asked for ``/``.
+PAGE_TEXT = "Hello from sockutil! You asked for /"
+
+
+@pytest.mark.timeout(180)
+def test_a_lesson_server_opens_by_its_link_locally_and_through_the_hubs_proxy(lab, browser):
+    """The two links notebook 04 prints lead a real browser to the page: locally, and as on a hub.
+
+    The hub's link is the one ``browser_link`` makes from ``JUPYTERHUB_SERVICE_PREFIX``: a path under
+    JupyterLab's own address, which jupyter-server-proxy passes on to the port on this machine.
+    """
+    from sockutil.links import browser_link
+    from sockutil.servers import Server
+
+    url, token, _root = lab
+    origin = url[: url.index("/", len("http://"))]  # the "hub's" address: scheme, host and port
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        with Server("http", name="browser-link-page") as server:
+            local = browser_link(server.port, environ={})
+            hub = browser_link(server.port, environ={"JUPYTERHUB_SERVICE_PREFIX": HUB_PREFIX})
+            assert not local.via_proxy and hub.via_proxy and hub.is_path
+            page.goto(local.url, wait_until="load")
+            assert page.locator("p").inner_text(timeout=15_000) == PAGE_TEXT
+            # Log in once (JupyterLab sets its cookie), so the proxy's URL carries no token to the page.
+            page.goto(f"{url}/api/status?token={token}", wait_until="load")
+            response = page.goto(origin + hub.url, wait_until="load")
+            assert response is not None and response.status == 200, (origin + hub.url, response)
+            assert page.url == origin + hub.url
+            assert page.locator("p").inner_text(timeout=15_000) == PAGE_TEXT
+            assert page.title() == "sockutil"
+            server.wait_idle()
+            requests = [event.data for event in server.events if event.kind == "received"]
+        # Both requests for / reached our server (Chromium may also ask for /favicon.ico, or not).
+        assert sum(data.startswith(b"GET / HTTP/1.1\r\n") for data in requests) == 2, requests
+    finally:
+        context.close()
 
 
 def accessibility_summary(findings: list[tuple[str, ...]]) -> str:

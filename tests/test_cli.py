@@ -25,6 +25,7 @@ from sockutil import cli
 from sockutil.clients import connect, recv_exactly, request
 from sockutil.errors import PrivilegedPortError
 from sockutil.servers import Server
+from tests.ipv6_helpers import needs_ipv6
 
 PYTHON_M_SOCKUTIL = [sys.executable, "-m", "sockutil"]
 SERVER_LINE = re.compile(r"(\w+) server on (\S+):(\d+); press Ctrl\+C to stop")
@@ -217,12 +218,9 @@ def test_the_printer_survives_a_reader_that_went_away():
         assert printer.close(10)
 
 
-@pytest.mark.parametrize("host", ["::1"])
+@needs_ipv6
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
 def test_ipv6_addresses_are_shown_in_brackets(cli_command, host):
-    try:
-        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
-    except OSError:
-        pytest.skip("this machine has no IPv6 loopback")
     command = cli_command("serve", "echo", "--host", host, "--seconds", "60")
     command.line()
     line = command.line()
@@ -284,7 +282,33 @@ def test_exposure_warning_names_what_is_exposed():
 
 def test_show_address_brackets_ipv6():
     assert cli.show_address("::1", 4444) == "[::1]:4444"
+    assert cli.show_address("[::1]", 4444) == "[::1]:4444"  # never twice
     assert cli.show_address("127.0.0.1", 4444) == "127.0.0.1:4444"
+
+
+@needs_ipv6
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_send_reaches_an_ipv6_server_written_with_or_without_brackets(capsysbinary, host):
+    with Server("upper", host="::1") as server:
+        assert cli.main(["send", host, str(server.port), "six"]) == 0
+    assert capsysbinary.readouterr().out == b"SIX\n"
+
+
+@needs_ipv6
+def test_send_names_an_ipv6_address_in_brackets_when_refused(capsys):
+    with socket.socket(socket.AF_INET6) as unused:  # bound, not listening: refused, and nobody can take it
+        unused.bind(("::1", 0))
+        port = unused.getsockname()[1]
+        assert cli.main(["send", "::1", str(port), "hi"]) == 1
+    assert f"error: nothing is listening on [::1]:{port} (connection refused)" in capsys.readouterr().err
+
+
+def test_resolve_takes_an_ipv6_address_in_brackets(capsys):
+    # A literal address is not looked up anywhere: the answer is the same on every machine with IPv6 in Python.
+    if not socket.has_ipv6:
+        pytest.skip("this Python was built without IPv6")
+    assert cli.main(["resolve", "[::1]"]) == 0
+    assert capsys.readouterr().out == "::1\n"
 
 
 # ------------------------------------------------------------ bad input
@@ -300,6 +324,8 @@ def test_show_address_brackets_ipv6():
         (["serve", "echo", "--seconds", "inf"], "argument --seconds: 'inf' is not a duration"),
         (["serve", "bogus"], "argument handler: invalid choice: 'bogus'"),
         (["send", "127.0.0.1", "0", "x"], "argument port: '0' is not a port: use a whole number from 1"),
+        (["send", "[::1", "80", "x"], "argument host: '[::1' is not an address: brackets go around"),
+        (["serve", "echo", "--host", "::1]"], "argument --host: '::1]' is not an address"),
     ],
 )
 def test_bad_arguments_are_argparse_errors(capsys, args, words):

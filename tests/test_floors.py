@@ -29,6 +29,7 @@ FLOOR_OF = {
     "servers": 1, "handlers": 1, "clients": 1, "names": 1, "kernel": 1, "trace": 1,
     "concurrency": 1, "chat": 1, "connection": 1, "lifecycle": 1, "registry": 1, "races": 1,
     "cprograms": 1, "throughput": 1, "netns": 1, "capture": 1, "twohosts": 1, "replay": 1,
+    "links": 1,
     "plots": 2, "widgets": 2, "checks": 2, "cli": 2, "__main__": 2,
 }
 FLOOR_NAMES = ("bottom (pure)", "middle (sockets)", "top (presentation)")

@@ -21,7 +21,6 @@ sys.path.remove(str(ROOT / "tools"))
 
 #: Packages binder/ pins that requirements.txt does not, and why.
 BINDER_ONLY = {
-    "jupyter-server-proxy": "reach a notebook's HTTP server at /proxy/PORT/ through Binder's web address",
     "nbgitpuller": "hand the student edition out on a JupyterHub built from binder/",
 }
 #: What the notebooks need at run time: Binder must pin every one (Binder's base has older ones).

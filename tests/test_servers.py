@@ -15,6 +15,7 @@ from sockutil.clients import connect, recv_until_closed, send_and_receive
 from sockutil.errors import PortInUseError
 from sockutil.framing import LengthPrefixDecoder
 from sockutil.servers import Server, running_servers, serve
+from tests.ipv6_helpers import needs_ipv6
 
 
 def kinds(server: Server, conn: str | None = None) -> list[str]:
@@ -249,13 +250,9 @@ def test_registry_survives_module_reload():
         importlib.reload(sockutil.servers)
 
 
+@needs_ipv6
 def test_ipv6_loopback_when_available():
-    if not socket.has_ipv6:
-        pytest.skip("this Python has no IPv6")
-    try:
-        server = serve("echo", host="::1")
-    except OSError as error:
-        pytest.skip(f"IPv6 loopback unavailable here: {error}")
+    server = serve("echo", host="::1")
     with server:
         assert server.address[0] == "::1"
         with connect(server.port, host="::1") as sock:

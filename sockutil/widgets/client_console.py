@@ -32,7 +32,7 @@ import ipywidgets as w
 
 from ..clients import DEFAULT_TIMEOUT, connect
 from ..errors import describe_error
-from ..names import LOOPBACK
+from ..names import LOOPBACK, host_port, unbracket
 from .base import LiveLog, Panel, error_html
 from .server_panel import ServerPanel
 
@@ -48,6 +48,7 @@ class _Attempt:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
+        self.where = host_port(host, port)  # [::1]:4444 for IPv6, as people write it
 
 
 class ClientConsole(Panel):
@@ -55,7 +56,9 @@ class ClientConsole(Panel):
 
     Refused, reset and timed-out connections are shown in plain words in the
     panel, never as a traceback. ``server`` may be a ``ServerPanel``: with the
-    port left at 0, Connect uses that panel's current port.
+    port left at 0, Connect goes to that panel's server, at its address and
+    port (so a server panel on ``::1`` is reached over IPv6). The host may be
+    an IPv4 or IPv6 address, with or without brackets (``[::1]``), or a name.
     """
 
     kind = "ClientConsole"
@@ -70,9 +73,10 @@ class ClientConsole(Panel):
         self._lock = threading.Lock()  # the attempt, the socket, and the widgets showing them
         self._live_log = LiveLog(f"client log of {name}")
         self.log_view = self._live_log.view
-        self.host_choice = w.Text(value=host, description="host", tooltip="the server's address or name")
+        self.host_choice = w.Text(value=host, description="host",
+                                  tooltip="the server's address (127.0.0.1, ::1) or name")
         self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port",
-                                            tooltip="0: the port of the server panel")
+                                            tooltip="0: the address and port of the server panel")
         self.connect_button = w.Button(description="Connect", button_style="primary", icon="plug",
                                        tooltip="connect() in the background, then show every recv")
         self.message = w.Text(value="hello", placeholder="text to send", description="message",
@@ -118,30 +122,37 @@ class ClientConsole(Panel):
     def connect(self) -> None:
         """Connect in a background thread, so a slow or silent server never blocks the kernel."""
         self.close_connection()
-        host = self.host_choice.value.strip() or LOOPBACK
+        try:
+            host = unbracket(self.host_choice.value) or LOOPBACK
+        except ValueError as error:  # a lone bracket
+            self.status.value = error_html(str(error))
+            return
         port = int(self.port_choice.value)
-        if port == 0 and self.server_panel is not None and self.server_panel.port is not None:
-            port = self.server_panel.port
+        panel = self.server_panel
+        if port == 0 and panel is not None:
+            address = panel.connect_address  # one read: host and port of the same server, or None
+            if address is not None:
+                host, port = address
         if port == 0:
             self.status.value = "choose a port (or start the server panel first)"
             return
         attempt = _Attempt(host, port)
         with self._lock:
             self._attempt = attempt
-            self._show("connecting", f"connecting to {html.escape(host)}:{port} ...")
+            self._show("connecting", f"connecting to {html.escape(attempt.where)} ...")
         self._reader = threading.Thread(target=self._connect_and_read, args=(attempt,),
                                         name=f"sockutil-console:{self.panel_name}", daemon=True)
         self._reader.start()
 
     def _connect_and_read(self, attempt: _Attempt) -> None:
-        host, port = attempt.host, attempt.port
+        host, port, where = attempt.host, attempt.port, attempt.where
         try:
             sock = connect(port, host, self.timeout)
         except ConnectionRefusedError:
-            self._fail(attempt, f"connection refused: nothing listens on {host}:{port}")
+            self._fail(attempt, f"connection refused: nothing listens on {where}")
             return
         except TimeoutError:
-            self._fail(attempt, f"no answer from {host}:{port} within {self.timeout:g} s")
+            self._fail(attempt, f"no answer from {where} within {self.timeout:g} s")
             return
         except Exception as error:  # noqa: BLE001 - e.g. a host name IDNA cannot encode: shown, never raised
             self._fail(attempt, f"could not connect: {describe_error(error)}")
@@ -151,11 +162,11 @@ class ClientConsole(Panel):
             if current:
                 self.sock = sock
                 self._show("connected",
-                           f"<span style='color:#080'>connected to <code>{html.escape(host)}:{port}</code></span>")
-                self._say(f"connected to {host}:{port}")
+                           f"<span style='color:#080'>connected to <code>{html.escape(where)}</code></span>")
+                self._say(f"connected to {where}")
         if not current:
             sock.close()  # closed (or replaced) while connecting: nobody wants this connection
-            self._say(f"the abandoned connect() to {host}:{port} finished; closed that connection")
+            self._say(f"the abandoned connect() to {where} finished; closed that connection")
             return
         self._read_loop(sock, attempt)
 
@@ -237,7 +248,7 @@ class ClientConsole(Panel):
                 return
             self._show("idle", "not connected")
             if sock is None:
-                self._say(f"close(): abandoned the pending connect() to {attempt.host}:{attempt.port}")
+                self._say(f"close(): abandoned the pending connect() to {attempt.where}")
                 return
             self._say("close()")
             try:

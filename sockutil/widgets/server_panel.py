@@ -1,4 +1,4 @@
-"""The server panel: choose a handler and a port, Start and Stop, and watch the server live.
+"""The server panel: choose a handler, an address and a port, Start and Stop, and watch the server live.
 
 The panel listens to its server's event log. Events are recorded on the
 server's threads, one per connection, so two may arrive at once: the running
@@ -9,6 +9,7 @@ step, so the counters never go back to an older total.
 from __future__ import annotations
 
 import html
+import ipaddress
 import threading
 
 import ipywidgets as w
@@ -16,6 +17,7 @@ import ipywidgets as w
 from .. import events as ev
 from ..errors import SockutilError
 from ..handlers import HANDLERS
+from ..names import LOOPBACK, host_port, unbracket
 from ..servers import Server
 from .base import LiveLog, Panel, error_html
 
@@ -23,16 +25,20 @@ __all__ = ["ServerPanel"]
 
 
 class ServerPanel(Panel):
-    """Choose a handler and a port, Start and Stop, and watch the server live.
+    """Choose a handler, an address and a port, Start and Stop, and watch the server live.
 
-    The status line shows the address; counters show connections and bytes in
+    The address is 127.0.0.1 unless changed (``host``): ``::1`` (or
+    ``[::1]``) listens on IPv6's loopback. The status line shows where the
+    server listens, an IPv6 address in brackets (``[::1]:4444``), and warns
+    when other machines can connect; counters show connections and bytes in
     and out; the log shows the last events. The server runs under the panel's
     name, so it also replaces a server of that name started elsewhere.
     """
 
     kind = "ServerPanel"
 
-    def __init__(self, handler: str = "echo", port: int = 0, name: str = "server-panel") -> None:
+    def __init__(self, handler: str = "echo", port: int = 0, name: str = "server-panel",
+                 host: str = LOOPBACK) -> None:
         self.server: Server | None = None
         self._actions = threading.RLock()  # one Start or Stop at a time, from any thread
         self._lock = threading.Lock()  # the totals and the widgets showing them
@@ -41,6 +47,8 @@ class ServerPanel(Panel):
         self.log_view = self._live_log.view
         self.handler_choice = w.Dropdown(options=sorted(HANDLERS), value=handler, description="handler",
                                          tooltip="what the server does with each connection")
+        self.host_choice = w.Text(value=host, description="host",
+                                  tooltip="the address to listen on: 127.0.0.1 or ::1 (this machine only)")
         self.port_choice = w.BoundedIntText(value=port, min=0, max=65535, description="port (0 = any)",
                                             tooltip="the port to listen on; 0 lets the OS choose a free one",
                                             style={"description_width": "initial"})
@@ -54,7 +62,7 @@ class ServerPanel(Panel):
         self.stop_button.on_click(lambda _: self.stop())
         super().__init__(name, [
             w.HTML(f"<b>Server panel</b> <code>{html.escape(name)}</code>"),
-            w.HBox([self.handler_choice, self.port_choice]),
+            w.HBox([self.handler_choice, self.host_choice, self.port_choice]),
             w.HBox([self.start_button, self.stop_button]),
             self.status,
             self.counters,
@@ -71,7 +79,12 @@ class ServerPanel(Panel):
                 self._totals = [0, 0, 0]
                 self.counters.value = self._counter_text(0, 0, 0)
             handler, port = self.handler_choice.value, int(self.port_choice.value)
-            server = Server(handler, port=port, name=self.panel_name)
+            try:
+                server = Server(handler, port=port, host=self.host_choice.value.strip() or LOOPBACK,
+                                name=self.panel_name)
+            except ValueError as error:  # e.g. a lone bracket in the host
+                self.status.value = error_html(f"could not start: {error}")
+                return
             server.log.add_listener(self._on_event)
             try:
                 server.start()
@@ -80,11 +93,11 @@ class ServerPanel(Panel):
                 self.status.value = error_html(f"could not start: {error}")
                 return
             self.server = server
-            host, real_port = server.address
-            self.status.value = (f"<span style='color:#080'>listening on <code>{host}:{real_port}</code></span>"
-                                 f" ({html.escape(handler)})")
+            where = host_port(*server.address)
+            self.status.value = (f"<span style='color:#080'>listening on <code>{html.escape(where)}</code></span>"
+                                 f" ({html.escape(handler)}){_exposure(server.address[0])}")
             self.start_button.disabled, self.stop_button.disabled = True, False
-            self.handler_choice.disabled = self.port_choice.disabled = True
+            self.handler_choice.disabled = self.host_choice.disabled = self.port_choice.disabled = True
 
     def stop(self) -> None:
         """Stop the server, if one is running."""
@@ -95,13 +108,27 @@ class ServerPanel(Panel):
                 server.log.remove_listener(self._on_event)
                 self.status.value = "stopped"
             self.start_button.disabled, self.stop_button.disabled = False, True
-            self.handler_choice.disabled = self.port_choice.disabled = False
+            self.handler_choice.disabled = self.host_choice.disabled = self.port_choice.disabled = False
 
     @property
     def port(self) -> int | None:
         """The running server's port, or None."""
         server = self.server
         return server.port if server is not None and server.running else None
+
+    @property
+    def connect_address(self) -> tuple[str, int] | None:
+        """``(host, port)`` a client on this machine connects to, or None if no server runs.
+
+        The server's own address, except for a wildcard (``0.0.0.0``, ``::``),
+        which is not a destination: then the loopback address of its family.
+        Read from one server, so host and port always belong together.
+        """
+        server = self.server
+        if server is None or not server.running:
+            return None
+        host, port = server.address
+        return {"0.0.0.0": LOOPBACK, "::": "::1"}.get(host, host), port
 
     def describe(self) -> str:
         state = "running" if self.port is not None else "stopped"
@@ -129,3 +156,15 @@ class ServerPanel(Panel):
             else:
                 return
             self.counters.value = self._counter_text(*self._totals)
+
+
+def _exposure(host: str) -> str:
+    """A warning, as HTML, when a server on ``host`` can be reached from other machines; else ``""``."""
+    try:
+        address = ipaddress.ip_address(unbracket(host).split("%")[0])
+    except ValueError:
+        return ""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if address.is_loopback or (mapped is not None and mapped.is_loopback):
+        return ""
+    return " " + error_html("other machines can connect to it: use 127.0.0.1 or ::1 to keep it to this machine")
