@@ -86,6 +86,11 @@ INSTALL_HINT = (
 pytestmark = pytest.mark.browser
 
 
+#: Seconds JupyterLab may take to start: a bound against a hang, not a speed target (a loaded
+#: 2-core machine took over a minute to start it).
+LAB_START_TIMEOUT = 180
+
+
 def panel_notebooks() -> list[Path]:
     """Notebooks whose code creates a panel."""
     found = []
@@ -146,7 +151,7 @@ def lab(tmp_path_factory):
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         url = None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + LAB_START_TIMEOUT
         while time.monotonic() < deadline and url is None:
             if process.poll() is not None:
                 break
@@ -156,7 +161,7 @@ def lab(tmp_path_factory):
             if match:
                 url = f"http://127.0.0.1:{match.group(1)}{HUB_PREFIX.rstrip('/')}"
         if url is None:
-            pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
+            pytest.fail(f"JupyterLab did not start within {LAB_START_TIMEOUT} s:\n" + (root / "lab.log").read_text()[-3000:])
         yield url, token, root
     finally:
         process.terminate()
