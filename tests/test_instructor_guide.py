@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "instructors"))
 from nbgrader_cells import EXERCISES  # noqa: E402
 import measure_times  # noqa: E402
+from tests.test_links import broken_links  # noqa: E402
 
 LINK = re.compile(r"\[(\d\d) › ([^\]]+?)\]\(\.\./notebooks/([^)#]+\.ipynb)\)")
 NOTEBOOK_NAME = re.compile(r"\b\d\d-[a-z0-9-]+\.ipynb\b")
@@ -162,6 +163,11 @@ def test_every_link_names_an_existing_notebook_heading_and_cell(path, books):
     text = path.read_text(encoding="utf-8")
     assert LINK.findall(text), "no links found: has the link format changed?"
     assert link_errors(text, books) == []
+
+
+@pytest.mark.parametrize("path", [GUIDE, MAP], ids=["guide", "lecture-map"])
+def test_every_relative_link_resolves_as_the_readme_s_do(path):
+    assert broken_links(path) == []
 
 
 @pytest.mark.parametrize("path", [GUIDE, MAP], ids=["guide", "lecture-map"])
