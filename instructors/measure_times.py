@@ -3,7 +3,7 @@
 Why: the instructor guide's time table must come from a run, not from a
 guess. Three things are measured here, the same way every time:
 
-* **execution time**: each notebook is run top to bottom in a fresh kernel
+* **execution time**: each notebook is run top to bottom, ``RUNS`` times, each time in a fresh kernel
   with nbclient (the way ``tools/refresh_notebooks.py`` and nbval run it),
   in the notebook's own folder, without saving anything. ``wall_s`` is the
   whole run, kernel start-up included; ``cells_s`` is the sum of the
@@ -18,7 +18,8 @@ guess. Three things are measured here, the same way every time:
 It says nothing about how long a student thinks: reading time in the guide
 is words divided by a stated reading speed, an assumption, not a measurement.
 
-    python instructors/measure_times.py             # run every notebook, write instructors/timings.json
+    python instructors/measure_times.py             # run every notebook twice, write instructors/timings.json
+    python instructors/measure_times.py --runs 3    # three runs each (the table shows the fastest and slowest)
     python instructors/measure_times.py --no-run    # sizes and exercises only (keeps the saved run times)
     python instructors/measure_times.py --table     # print the guide's time table from timings.json
 
@@ -55,6 +56,9 @@ WORDS_PER_MINUTE = 150
 CODE_LINES_PER_MINUTE = 10
 MINUTES_PER_EXERCISE = 20
 LAB_MINUTES = 240
+#: Runs per notebook by default: one run on a shared machine can be twice as slow as the next, so the
+#: table shows the fastest and the slowest of these.
+RUNS = 2
 #: Planning times are rounded up to this many minutes, so schedules add up in half hours.
 ROUND_TO_MINUTES = 30
 
@@ -101,6 +105,14 @@ def planning(entry: dict) -> dict:
     return {"reading_min": reading, "code_min": code, "exercise_min": exercises, "planned_h": hours}
 
 
+def _spread(runs: list[float] | None) -> str:
+    """The fastest and the slowest of several runs, as ``min-max`` (one value if they agree)."""
+    if not runs:
+        return "-"
+    low, high = min(runs), max(runs)
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
 def table(data: dict) -> str:
     """The guide's time table, one row per notebook: measured columns first, then the planning ones."""
     rows = ["| notebook | run, s (wall) | run, s (cells) | words | code lines | exercises (graded + optional) "
@@ -110,7 +122,7 @@ def table(data: dict) -> str:
         plan = planning(entry)
         graded = sum(1 for e in entry["exercises"] if e["points"] > 0)
         optional = len(entry["exercises"]) - graded
-        rows.append(f"| {name[:2]} | {entry.get('wall_s', '-')} | {entry.get('cells_s', '-')} "
+        rows.append(f"| {name[:2]} | {_spread(entry.get('wall_s'))} | {_spread(entry.get('cells_s'))} "
                     f"| {entry['markdown_words']} | {entry['code_lines']} | {graded} + {optional} "
                     f"| {plan['reading_min']} | {plan['code_min']} | {plan['exercise_min']} | {plan['planned_h']:.1f} |")
     return "\n".join(rows)
@@ -119,6 +131,7 @@ def table(data: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-run", action="store_true", help="count sizes and exercises only")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs per notebook (default {RUNS})")
     parser.add_argument("--table", action="store_true", help="print the guide's time table and exit")
     args = parser.parse_args(argv)
     if args.table:
@@ -140,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             entry.update({k: v for k, v in old.get("notebooks", {}).get(path.name, {}).items()
                           if k in ("wall_s", "cells_s")})
         else:
-            entry.update(run(path))
+            runs = [run(path) for _ in range(args.runs)]
+            entry["wall_s"] = [r["wall_s"] for r in runs]
+            entry["cells_s"] = [r["cells_s"] for r in runs]
             print(f"{path.name}: {entry['wall_s']} s", flush=True)
         result["notebooks"][path.name] = entry
     if not args.no_run:

@@ -177,6 +177,14 @@ def test_every_notebook_file_named_exists(path, books):
     assert named <= set(books), sorted(named - set(books))
 
 
+@pytest.mark.parametrize("path", [GUIDE, MAP], ids=["guide", "lecture-map"])
+def test_every_exercise_named_in_the_text_exists(path):
+    """"the exercise `name`" anywhere in the text names a function of nbgrader_cells.py's table."""
+    named = set(re.findall(r"[Ee]xercises? `(\w+)`", path.read_text(encoding="utf-8")))
+    known = {e.name for exercises in EXERCISES.values() for e in exercises}
+    assert named <= known, sorted(named - known)
+
+
 def test_the_outcomes_name_every_exercise_and_only_real_ones(guide):
     rows = table_rows(section(guide, "Learning outcomes"))
     named: set[tuple[str, str]] = set()
@@ -207,12 +215,22 @@ def test_the_saved_measurements_still_describe_the_notebooks():
     for name, path in current.items():
         entry = saved[name]
         assert [e["name"] for e in entry["exercises"]] == [e.name for e in EXERCISES.get(name, ())], name
-        assert entry["wall_s"] > 0 and entry["cells_s"] > 0, f"{name}: no run recorded"
+        assert entry["wall_s"] and all(t > 0 for t in entry["wall_s"] + entry["cells_s"]), f"{name}: no run recorded"
+        assert len(entry["wall_s"]) == len(entry["cells_s"]), f"{name}: runs and cell sums disagree"
         sizes = measure_times.sizes(nbformat.read(path, as_version=4))
         for key in ("markdown_words", "code_lines"):
             # Small edits (a reworded cell) leave the plan valid; a notebook grown or cut by a tenth does not:
             # run `python instructors/measure_times.py` again and paste its --table into the guide.
             assert abs(sizes[key] - entry[key]) <= 0.1 * entry[key], f"{name}: {key} changed; measure again"
+
+
+def test_what_the_guide_says_about_the_runs_holds():
+    data = json.loads(TIMINGS.read_text())
+    machine = data["machine"]
+    assert min(machine["load_average_at_start"][0], machine["load_average_at_end"][0]) > 2 * machine["cores"]
+    for name, entry in data["notebooks"].items():
+        assert len(entry["wall_s"]) >= 2, f"{name}: the guide speaks of the fastest and slowest runs"
+        assert max(entry["wall_s"]) <= 2 * min(entry["wall_s"]), f"{name}: runs differ by more than a factor of 2"
 
 
 def _planned_hours() -> dict[str, float]:
