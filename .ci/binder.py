@@ -244,6 +244,11 @@ def low_port_differences(saved: dict, executed: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--python", default=str(ROOT / ".venv/bin/python"),
+        help="the kit's environment's Python, which runs tests/test_binder.py (default: .venv's; "
+             ".ci/run passes CI's own)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="kit-binder-"))
@@ -256,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([str(work / "r2d/bin/pip"), "install", "-q", REPO2DOCKER], check=True, timeout=PIP_TIMEOUT)
         repo2docker = str(work / "r2d/bin/repo2docker")
         test = subprocess.run(
-            [str(ROOT / ".venv/bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+            [args.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
              "tests/test_binder.py",
              # repo2docker's base image brings a C compiler for notebook 10 (or binder/apt.txt must)
              "tests/test_c_and_python.py::test_binder_s_base_image_brings_a_c_compiler"],
