@@ -47,6 +47,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[tuple[str, dict]] = []  # (href, attributes) of every <a>
         self.images: list[tuple[str, bool]] = []  # (src, inside a cell's output)
+        self.alts: list[str] = []  # the alt text of every image in a cell's output
         self.ids: set[str] = set()
         self.chunks: list[str] = []
         self._stack: list[str] = []  # the class attribute of every open <div>
@@ -59,7 +60,10 @@ class Page(HTMLParser):
         if tag == "a" and attributes.get("href") is not None:
             self.links.append((attributes["href"], attributes))
         if tag == "img":
-            self.images.append((attributes.get("src", ""), any("cell_output" in c for c in self._stack)))
+            in_output = any("cell_output" in c for c in self._stack)
+            self.images.append((attributes.get("src", ""), in_output))
+            if in_output:
+                self.alts.append(attributes.get("alt", ""))
         if tag == "div":
             self._stack.append(attributes.get("class") or "")
 
@@ -129,11 +133,11 @@ def title(path: Path) -> str:
 
 
 def test_the_output_folder_is_ignored_by_git():
+    paths = ["build/site/course.pdf", "build/site/html/index.html"]
     done = subprocess.run(
-        ["git", "-C", str(ROOT), "check-ignore", "-q", "build/site/course.pdf", "build/site/html/index.html"],
-        capture_output=True, timeout=60,
+        ["git", "-C", str(ROOT), "check-ignore", *paths], capture_output=True, text=True, timeout=60,
     )
-    assert done.returncode == 0, "build/site/ must be ignored by .gitignore"
+    assert done.stdout.split() == paths, "build/site/ must be ignored by .gitignore"
 
 
 def test_every_notebook_has_a_page_in_syllabus_order(built):
@@ -172,8 +176,8 @@ def test_each_page_launches_its_notebook_on_binder_and_downloads_it(built):
         assert not [c for c in copy.cells if "solution" in c.metadata.get("tags", []) and c.cell_type != "code"]
 
 
-def figures(path: Path) -> list[str]:
-    """The SHA-256 of every PNG saved in the notebook's outputs, outside solution cells."""
+def figures(path: Path) -> list[tuple[str, str]]:
+    """The SHA-256 and alt text of every PNG saved in the notebook's outputs, outside solution cells."""
     nb = nbformat.read(path, as_version=4)
     found = []
     for cell in nb.cells:
@@ -182,7 +186,8 @@ def figures(path: Path) -> list[str]:
         for output in cell.outputs:
             png = output.get("data", {}).get("image/png")
             if png:
-                found.append(hashlib.sha256(base64.b64decode(png)).hexdigest())
+                alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+                found.append((hashlib.sha256(base64.b64decode(png)).hexdigest(), alt))
     return found
 
 
@@ -190,13 +195,17 @@ def test_every_figure_is_on_its_page(built):
     total = 0
     for path in NOTEBOOKS:
         page_path = built / "html" / "notebooks" / f"{path.stem}.html"
+        page = read_page(page_path)
         shown = []
-        for src, in_output in read_page(page_path).images:
+        for src, in_output in page.images:
             if in_output:
                 image = (page_path.parent / unquote(src)).resolve()
                 assert image.is_file(), f"{path.name}: {src} is missing"
                 shown.append(hashlib.sha256(image.read_bytes()).hexdigest())
-        assert shown == figures(path), f"{path.name}: the page's figures are not the notebook's"
+        saved = figures(path)
+        assert shown == [digest for digest, _ in saved], f"{path.name}: the page's figures are not the notebook's"
+        assert page.alts == [alt for _, alt in saved], f"{path.name}: a figure lost its alt text"
+        assert all(page.alts), f"{path.name}: a figure has no alt text"
         total += len(shown)
     assert total >= 10, "the course has figures; the test must have seen them"
 
@@ -320,7 +329,8 @@ def test_site_copy_leaves_out_solutions_and_navigation_and_notes_widgets():
         build_site.WIDGET_VIEW: {"model_id": "abc", "version_major": 2, "version_minor": 0},
     }, execution_count=1)]
     figure = nbformat.v4.new_code_cell("plot()")
-    figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "F"})]
+    figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "F"},
+                                             metadata={"image/png": {"alt": "A bar chart."}})]
     nb.cells = [nav, about, solution, mixed, panel, figure]
     copy = build_site.site_copy(nb, "t.ipynb")
     sources = [c.source for c in copy.cells]
@@ -329,6 +339,7 @@ def test_site_copy_leaves_out_solutions_and_navigation_and_notes_widgets():
     assert copy.cells[1].outputs[0]["data"]["text/plain"].startswith("ServerPanel")
     assert copy.cells[2].cell_type == "markdown" and "comes alive in JupyterLab" in sources[2]
     assert copy.cells[3].outputs[0]["data"]["image/png"] == "iVBORw0KGgo="
+    assert copy.cells[3].metadata["mystnb"]["image"]["alt"] == "A bar chart."
     assert len(copy.cells) == 4 and "widgets" not in copy.metadata
     nbformat.validate(copy)
     assert len(nb.cells) == 6, "the notebook itself is left alone"

@@ -7,7 +7,8 @@ run it. Both are built from the same notebooks, with the outputs saved in them:
 1. **Stage** (``OUT/source/``): each notebook's site copy. It is the student
    edition (cells tagged ``solution`` lose their marked solution, the paragraphs
    about a solution go, as in ``tools/student_edition.py``) but keeps every other
-   saved output and figure. A widget keeps its text form (``ServerPanel 'x':
+   saved output and figure (with the figure's alt text, which myst-nb reads from
+   the cell's metadata rather than the output's). A widget keeps its text form (``ServerPanel 'x':
    echo server, stopped``) and gains a note that it comes alive in JupyterLab:
    a saved widget state is only a frozen picture, drawn by scripts from the
    internet. The navigation lines at the top and bottom of each notebook go too:
@@ -117,6 +118,11 @@ def site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.Not
             cell.execution_count = None
             cell.metadata.get("jupyter", {}).pop("source_hidden", None)
         cells.append(cell)
+        alts = [output.get("metadata", {}).get("image/png", {}).get("alt") for output in cell.get("outputs", [])
+                if "image/png" in output.get("data", {})]
+        if len(alts) == 1 and alts[0]:
+            # myst-nb reads an image's alt text from the cell's metadata, not the output's
+            cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = alts[0]
         widgets = 0
         for output in cell.get("outputs", []):
             if WIDGET_VIEW in output.get("data", {}):
