@@ -10,8 +10,10 @@ may show; every link inside the site must reach a file and, with a ``#``, an
 anchor on it; and the PDF must start a page, with an outline entry, for every
 notebook. The unit tests at the end check the staging without Sphinx.
 
-The PDF is printed by Chromium: without it the build test skips and says how to
-install it; under CI (``CI=true``) a missing browser is a failure.
+The PDF is printed by Chromium: without it the tests of the built site skip and
+say how to install it; under CI (``CI=true``) a missing browser is a failure.
+Those tests carry the ``browser`` mark, so the runs that leave the browser out
+leave them out too.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
 
 sys.path.remove(str(ROOT / "tools"))
+
+#: The tests of the built site need Chromium, which prints the PDF: they carry the browser mark, so
+#: the runs that leave the browser out (macOS and Windows in CI) leave them out too.
+PRINTS_WITH_CHROMIUM = pytest.mark.browser
 
 
 class Page(HTMLParser):
@@ -140,6 +146,7 @@ def test_the_output_folder_is_ignored_by_git():
     assert done.stdout.split() == paths, "build/site/ must be ignored by .gitignore"
 
 
+@PRINTS_WITH_CHROMIUM
 def test_every_notebook_has_a_page_in_syllabus_order(built):
     home = read_page(built / "html" / "index.html")
     toc = [href for href, _ in home.links if re.fullmatch(r"notebooks/\d\d-[\w-]+\.html", href)]
@@ -150,6 +157,7 @@ def test_every_notebook_has_a_page_in_syllabus_order(built):
         assert title(path) in page.text, path.name
 
 
+@PRINTS_WITH_CHROMIUM
 def test_previous_and_next_link_the_notebooks_in_order(built):
     pages = ["index"] + [f"notebooks/{path.stem}" for path in NOTEBOOKS]
     for before, page_name, after in zip(pages, pages[1:], pages[2:] + [None]):
@@ -164,6 +172,7 @@ def test_previous_and_next_link_the_notebooks_in_order(built):
             assert next_ == [], "the last notebook has no next page"
 
 
+@PRINTS_WITH_CHROMIUM
 def test_each_page_launches_its_notebook_on_binder_and_downloads_it(built):
     for path in NOTEBOOKS:
         page = read_page(built / "html" / "notebooks" / f"{path.stem}.html")
@@ -191,6 +200,7 @@ def figures(path: Path) -> list[tuple[str, str]]:
     return found
 
 
+@PRINTS_WITH_CHROMIUM
 def test_every_figure_is_on_its_page(built):
     total = 0
     for path in NOTEBOOKS:
@@ -210,6 +220,7 @@ def test_every_figure_is_on_its_page(built):
     assert total >= 10, "the course has figures; the test must have seen them"
 
 
+@PRINTS_WITH_CHROMIUM
 def test_widgets_show_their_text_form_and_a_note(built):
     seen = 0
     for path in NOTEBOOKS:
@@ -227,6 +238,7 @@ def test_widgets_show_their_text_form_and_a_note(built):
     assert note in read_page(built / "html" / "notebooks" / "02-client-and-server.html").text
 
 
+@PRINTS_WITH_CHROMIUM
 def test_no_solution_is_on_the_site(built):
     checked = 0
     for path in NOTEBOOKS:
@@ -257,6 +269,7 @@ def local_target(page: Path, href: str, html_root: Path) -> tuple[Path, str] | N
     return target, parts.fragment
 
 
+@PRINTS_WITH_CHROMIUM
 def test_no_internal_link_is_broken(built):
     html_root = built / "html"
     pages = sorted(html_root.rglob("*.html"))
@@ -278,12 +291,14 @@ def test_no_internal_link_is_broken(built):
     assert checked > 500
 
 
+@PRINTS_WITH_CHROMIUM
 def test_the_home_page_links_the_pdf(built):
     home = read_page(built / "html" / "index.html")
     assert build_site.PDF_NAME in [href for href, _ in home.links]
     assert (built / "html" / build_site.PDF_NAME).read_bytes()[:5] == b"%PDF-"
 
 
+@PRINTS_WITH_CHROMIUM
 def test_the_pdf_starts_a_page_for_every_notebook(built):
     from pypdf import PdfReader
 
