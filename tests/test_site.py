@@ -183,6 +183,11 @@ def test_each_page_launches_its_notebook_on_binder_and_downloads_it(built):
         copy = nbformat.read(built / "html" / "_sources" / "notebooks" / path.name, as_version=4)
         nbformat.validate(copy)
         assert not [c for c in copy.cells if "solution" in c.metadata.get("tags", []) and c.cell_type != "code"]
+        assert "### BEGIN SOLUTION" not in "".join(c.source for c in copy.cells), path.name
+        assert "comes alive in JupyterLab" not in "".join(c.source for c in copy.cells), "the site's notes stay on it"
+        original = nbformat.read(path, as_version=4)
+        saved = sum(len(c.get("outputs", [])) for c in original.cells if "solution" not in c.metadata.get("tags", []))
+        assert sum(len(c.get("outputs", [])) for c in copy.cells) == saved, "the download keeps the saved outputs"
 
 
 def figures(path: Path) -> list[tuple[str, str]]:
@@ -353,6 +358,9 @@ def test_site_copy_leaves_out_solutions_and_navigation_and_notes_widgets():
     assert sources[1] == "panel" and build_site.WIDGET_VIEW not in copy.cells[1].outputs[0]["data"]
     assert copy.cells[1].outputs[0]["data"]["text/plain"].startswith("ServerPanel")
     assert copy.cells[2].cell_type == "markdown" and "comes alive in JupyterLab" in sources[2]
+    download = build_site.download_copy(copy)
+    assert [c.source for c in download.cells] == [sources[0], sources[1], sources[3]]
+    assert "mystnb" not in download.cells[2].metadata
     assert copy.cells[3].outputs[0]["data"]["image/png"] == "iVBORw0KGgo="
     assert copy.cells[3].metadata["mystnb"]["image"]["alt"] == "A bar chart."
     assert len(copy.cells) == 4 and "widgets" not in copy.metadata

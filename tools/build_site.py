@@ -12,7 +12,8 @@ run it. Both are built from the same notebooks, with the outputs saved in them:
    echo server, stopped``) and gains a note that it comes alive in JupyterLab:
    a saved widget state is only a frozen picture, drawn by scripts from the
    internet. The navigation lines at the top and bottom of each notebook go too:
-   the theme has its own previous/next links.
+   the theme has its own previous/next links. The ``.ipynb`` a page offers for
+   download is this copy without the notes the website adds.
 2. **Website** (``OUT/html/``): Sphinx with myst-nb and sphinx-book-theme, one page
    per notebook in syllabus order, a Binder launch button and an ``.ipynb``
    download on each. Nothing is executed (``nb_execution_mode = "off"``). Sphinx
@@ -66,6 +67,8 @@ PLACEHOLDER = "https://github.com/OWNER/REPO"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: The first line of the navigation cells that tools/refresh_notebooks.py writes.
 NAV_MARKER = "<!-- nav -->"
+#: The tag of the cells the website adds (they are left out of the .ipynb a page offers for download).
+NOTE_TAG = "site-note"
 #: The note under a widget's text form.
 WIDGET_NOTE = (
     "```{note}\n"
@@ -129,11 +132,20 @@ def site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.Not
                 del output["data"][WIDGET_VIEW]
                 widgets += 1
         if widgets:
-            note = nbformat.v4.new_markdown_cell(WIDGET_NOTE)
+            note = nbformat.v4.new_markdown_cell(WIDGET_NOTE, metadata={"tags": [NOTE_TAG]})
             note.id = f"{cell.get('id', index)}-live"[:64]
             cells.append(note)
     nb.cells = cells
     nb.metadata.pop("widgets", None)
+    return nb
+
+
+def download_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A site copy as a page offers it for download: without the notes the website added for its readers."""
+    nb = nbformat.from_dict(nb)
+    nb.cells = [cell for cell in nb.cells if NOTE_TAG not in cell.metadata.get("tags", [])]
+    for cell in nb.cells:
+        cell.metadata.pop("mystnb", None)
     return nb
 
 
@@ -274,6 +286,9 @@ def build(out: Path, repository: str, pdf: bool = True, notebooks: list[Path] | 
     stage(source, notebooks, pdf)
     sphinx(["html", "singlehtml"] if pdf else ["html"], source, out, repository)
     built = {"html": out / "html" / "index.html"}
+    downloads = out / "html" / "_sources" / "notebooks"  # where the pages' download buttons point
+    for path in sorted((source / "notebooks").glob("*.ipynb")):
+        nbformat.write(download_copy(nbformat.read(path, as_version=4)), downloads / path.name)
     if pdf:
         built["pdf"] = out / PDF_NAME
         print_pdf(output_folder(out, "singlehtml") / "index.html", built["pdf"])
