@@ -399,3 +399,11 @@ def test_bad_repo_is_refused_clearly(capsys):
     assert build_site.main(["--repo", "only-a-name", "--no-pdf", "--out", os.devnull]) == 1
     error = capsys.readouterr().err
     assert error.startswith("build_site: ") and "OWNER/REPO" in error and "Traceback" not in error
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_clearly(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert build_site.main(["--repo", "me/course", "--no-pdf", "--out", str(blocker / "site")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("build_site: ") and "a-file" in error and "Traceback" not in error

@@ -92,7 +92,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-#: Time for one Sphinx build; the website of 13 notebooks takes about 15 s on 2 cores.
+#: Time for one Sphinx build: the website of 13 notebooks takes about 10 s of CPU here; room for a loaded machine.
 SPHINX_TIMEOUT = 300
 #: Time for Chromium to lay out and print the whole course (a few seconds here).
 PDF_TIMEOUT_MS = 120_000
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         if warning:
             print(f"build_site: {warning}", file=sys.stderr)
         built = build(args.out.resolve(), repository, pdf=not args.no_pdf)
-    except (SiteError, RemoteError) as error:
+    except (SiteError, RemoteError, OSError) as error:
         print(f"build_site: {error}", file=sys.stderr)
         return 1
     for part, path in built.items():
