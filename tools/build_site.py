@@ -29,8 +29,9 @@ time, so it fails offline. Sphinx + myst-nb + sphinx-book-theme is the stack
 Jupyter Book 1 is built on; all are pip packages and build offline.
 
 The Binder buttons launch the repository this clone came from (its ``origin``
-remote, as ``tools/binder_badge.py`` reads it), or ``--repo OWNER/REPO``. With
-neither, they name a placeholder and the tool says so.
+remote, as ``tools/binder_badge.py`` reads it: GitHub or GitLab, OWNER/REPO), or
+``--repo OWNER/REPO`` on GitHub. Otherwise they name a placeholder, and the tool
+says so.
 
     python tools/build_site.py                      # OUT = build/site (ignored by git)
     python tools/build_site.py --repo me/sockets-course
@@ -161,12 +162,15 @@ def repository_url(repo: str | None, remote: str = "origin", root: Path = ROOT) 
     except RemoteError as error:
         return PLACEHOLDER, f"the Binder buttons launch {PLACEHOLDER}, a placeholder: {error}"
     kind, rest = path.split("/", 1)
-    rest = rest.rsplit("/HEAD", 1)[0]
-    if kind == "gh":
-        return f"https://github.com/{rest}", None
-    if kind == "gl":
-        return f"https://gitlab.com/{unquote(rest)}", None
-    return found.removesuffix(".git"), None
+    rest = unquote(rest.rsplit("/HEAD", 1)[0])
+    # The theme reads HOST/OWNER/REPO from GitHub, GitLab or Bitbucket URLs only, and makes Binder links
+    # for GitHub and GitLab; a GitLab subgroup or another git host would get a wrong link, so it is refused.
+    if kind in ("gh", "gl") and rest.count("/") == 1:
+        return f"https://{'github.com' if kind == 'gh' else 'gitlab.com'}/{rest}", None
+    return PLACEHOLDER, (
+        f"the Binder buttons launch {PLACEHOLDER}, a placeholder: the website links GitHub and GitLab "
+        f"repositories named OWNER/REPO, not {found}; pass --repo OWNER/REPO (a GitHub repository)"
+    )
 
 
 def stage(source: Path, notebooks: list[Path], pdf: bool = True) -> list[Path]:
