@@ -60,4 +60,6 @@ html_theme_options = {
         "notebook_interface": "jupyterlab",
     },
     "navigation_with_keys": False,
+    #: The sidebar has the search box; pydata-sphinx-theme's header would show a second one above the page.
+    "navbar_persistent": [],
 }
