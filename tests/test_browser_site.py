@@ -6,7 +6,10 @@ loopback port, as a web host serves it. Debian's Chromium, driven by
 Playwright as in tests/test_browser.py, opens notebook 00's page on a laptop's
 screen and a phone's, follows its "next" link, and opens notebook 06, whose
 figures must all have loaded. Any request that would leave the machine is
-refused and counted: the pages must need nothing from the internet. The
+refused and counted: the pages must need nothing from the internet. axe-core
+(from axe-playwright-python, as in tests/test_browser.py) audits both pages for
+WCAG 2.1 AA: a serious or critical violation fails, whether the notebook's
+content or the theme causes it, since both are what the student reads. The
 screenshots go to ``tests/screenshots/site-*.png``.
 """
 
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import SCREENSHOTS, browser  # noqa: F401  (a fixture: Debian's Chromium through Playwright)
+from tests.test_browser import FAILING_IMPACTS, SCREENSHOTS, axe_runner, browser  # noqa: F401  (browser: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -87,6 +90,16 @@ def page(browser, site):  # noqa: F811 (browser is test_browser's fixture)
         context.close()
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    results = axe_runner().run(page, options={"resultTypes": ["violations"]}).response
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} [{node['target']}] {node['html'][:200]}"
+        for violation in results["violations"] if violation["impact"] in FAILING_IMPACTS
+        for node in violation["nodes"]
+    ]
+
+
 def test_notebook_00_reads_on_a_laptop_and_a_phone_and_leads_to_01(page, site):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{site}/notebooks/00-start-here.html", wait_until="load")
@@ -98,6 +111,7 @@ def test_notebook_00_reads_on_a_laptop_and_a_phone_and_leads_to_01(page, site):
     )
     assert page.locator("a[href$='_sources/notebooks/00-start-here.ipynb']").count() == 1
     page.screenshot(path=str(SCREENSHOTS / "site-00-start-here.png"))
+    assert serious_violations(page) == []
     page.set_viewport_size(PHONE)
     page.reload(wait_until="load")
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -122,6 +136,7 @@ def test_a_page_with_figures_shows_them_all(page, site):
     assert all(complete and width > 0 for complete, width, _ in sizes), sizes
     assert not [alt for _, _, alt in sizes if not alt or alt.endswith(".png")], "every figure has its alt text"
     page.screenshot(path=str(SCREENSHOTS / f"site-{FIGURES_PAGE}.png"))
+    assert serious_violations(page) == []
     note = page.get_by_text("It comes alive in JupyterLab").first
     note.scroll_into_view_if_needed()
     assert note.is_visible()
