@@ -120,7 +120,7 @@ def built(tmp_path_factory) -> Path:
     assert not (clone / "build").exists(), "a clean tree has no build output"
     done = subprocess.run(
         [sys.executable, "tools/build_site.py", "--repo", REPO],
-        cwd=clone, capture_output=True, text=True, timeout=400,
+        cwd=clone, capture_output=True, text=True, timeout=290,  # within pytest-timeout's 300 s
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = clone / "build" / "site"
