@@ -413,3 +413,16 @@ def test_an_output_folder_that_cannot_be_made_is_refused_clearly(tmp_path, capsy
     assert build_site.main(["--repo", "me/course", "--no-pdf", "--out", str(blocker / "site")]) == 1
     error = capsys.readouterr().err
     assert error.startswith("build_site: ") and "a-file" in error and "Traceback" not in error
+
+
+def test_a_link_to_a_missing_notebook_or_heading_fails_the_build(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell(
+        "# 00 Start here\n\nNext: [the layers](03-layerz.ipynb), and [a section](#no-such-heading).",
+    )]
+    path = tmp_path / "00-start-here.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(build_site.SiteError) as failed:
+        build_site.build(tmp_path / "out", f"https://github.com/{REPO}", pdf=False, notebooks=[path])
+    assert "03-layerz" in str(failed.value) and "no-such-heading" in str(failed.value)
