@@ -8,7 +8,7 @@ saved in the notebook on it (the same PNG bytes), a Binder button that opens
 that notebook, an ``.ipynb`` download, and the previous/next links; no solution
 may show; every link inside the site must reach a file and, with a ``#``, an
 anchor on it; and the PDF must start a page, with an outline entry, for every
-notebook. The unit tests at the end check the staging without Sphinx.
+notebook, and hold every figure. The unit tests at the end check the staging without Sphinx.
 
 The PDF is printed by Chromium: without it the tests of the built site skip and
 say how to install it; under CI (``CI=true``) a missing browser is a failure.
@@ -304,7 +304,7 @@ def test_the_home_page_links_the_pdf(built):
 
 
 @PRINTS_WITH_CHROMIUM
-def test_the_pdf_starts_a_page_for_every_notebook(built):
+def test_the_pdf_starts_a_page_for_every_notebook_and_holds_every_figure(built):
     from pypdf import PdfReader
 
     reader = PdfReader(built / build_site.PDF_NAME)
@@ -327,6 +327,11 @@ def test_the_pdf_starts_a_page_for_every_notebook(built):
         starts.append(entries[name])
     assert starts == sorted(set(starts)), "each notebook starts its own page, in syllabus order"
     assert len(reader.pages) > starts[-1]
+    images = 0
+    for page in reader.pages:  # counted from the pages' resources, without decoding them
+        objects = page.get("/Resources", {}).get("/XObject", {})
+        images += sum(1 for item in objects.values() if item.get_object().get("/Subtype") == "/Image")
+    assert images == sum(len(figures(path)) for path in NOTEBOOKS), "every figure is in the PDF, once"
 
 
 # Staging, without Sphinx ------------------------------------------------------------------------
