@@ -90,3 +90,40 @@ def test_macos_and_windows_execute_every_notebook_and_run_the_unit_tests():
     assert ".ci/execute_notebooks.py" in commands
     assert "-m pytest tests" in commands and "not browser" in commands
     assert "tools/check_python.py" in commands and "-r requirements.txt" in commands
+
+
+def test_the_pages_job_is_off_unless_the_repository_enables_pages():
+    check, pages = jobs()["pages-enabled"], jobs()["pages"]
+    # Only a push to the default branch asks; forks and pull requests never publish.
+    assert "github.event_name == 'push'" in check["if"]
+    assert "github.event.repository.default_branch" in check["if"]
+    assert check["permissions"] == {"pages": "read"}
+    assert any('gh api "repos/$REPOSITORY/pages"' in run for run in runs(check))
+    assert pages["needs"] == "pages-enabled"
+    assert pages["if"] == "needs.pages-enabled.outputs.enabled == 'true'"
+    assert check["outputs"]["enabled"] == "${{ steps.pages.outputs.enabled }}"
+    assert pages["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert pages["environment"]["name"] == "github-pages"
+
+
+def test_the_pages_job_builds_with_the_readme_command_and_publishes_the_html():
+    pages = jobs()["pages"]
+    install, _ = readme_commands()
+    commands = runs(pages)
+    assert install in commands
+    assert any(re.fullmatch(r'\.venv/bin/python tools/build_site\.py --repo "\$REPOSITORY"', run) for run in commands)
+    uses = {step["uses"].split("@")[0]: step for step in pages["steps"] if "uses" in step}
+    assert uses["actions/upload-pages-artifact"]["with"]["path"] == "build/site/html"
+    assert uses["actions/deploy-pages"]["id"] == "deploy"
+    assert pages["environment"]["url"] == "${{ steps.deploy.outputs.page_url }}"
+
+
+def test_actionlint_would_catch_a_broken_pages_job(tmp_path):
+    broken = WORKFLOW.read_text().replace(
+        "needs.pages-enabled.outputs.enabled", "needs.pages-enabld.outputs.enabled", 1,
+    )
+    assert broken != WORKFLOW.read_text()
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    path = tmp_path / ".github" / "workflows" / "broken.yml"
+    path.write_text(broken)
+    assert lint(path).returncode != 0
