@@ -42,8 +42,10 @@ __all__ = ["EXERCISE_HELPERS", "KitAnswerError", "calls_student_code", "during",
 
 #: Exercise (its function's name) -> the kit's helpers that would answer it, by the name each
 #: helper gives ``refuse``. A helper a lesson hands out *before* its exercise as a building block
-#: (``recv_exactly`` in notebook 00, before ``shout``) is no answer and is not listed.
+#: (``recv_exactly``, which notebook 00 shows right before ``shout`` as "the receive loop above,
+#: ready-made", and which notebook 06's ``read_frame`` tip asks for) is no answer and is not listed.
 EXERCISE_HELPERS: dict[str, tuple[str, ...]] = {
+    "shout": ("send_and_receive",),
     "messages": ("encode_length_prefixed", "encode_line", "LineDecoder", "LengthPrefixDecoder"),
     "ask": ("request",),
     "bind_preferred": ("bind_preferred",),
