@@ -385,3 +385,13 @@ def test_every_notebook_runs_up_to_its_first_exercise(package, tmp_path):
     assert sorted(Path(path).name for path in results) == sorted(table.EXERCISES)
     failed = {Path(path).name: errors for path, errors in results.items() if errors}
     assert not failed, json.dumps(failed, indent=1)
+
+
+def test_the_readme_says_which_edition_is_which_with_the_commands_that_work():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "**Which edition is which.**" in readme
+    assert "every notebook committed in it, is the *instructor edition*" in readme
+    for command in re.findall(r"`\.venv/bin/python (tools/student_(?:package|edition)\.py) [^`]+`", readme):
+        assert (ROOT / command).is_file(), command
+    assert "tools/student_package.py ../sockets-student" in readme and "--archive" in readme
+    assert "`sockutil/exercise_guard.py`" in readme and (ROOT / "sockutil" / "exercise_guard.py").is_file()
