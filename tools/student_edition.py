@@ -152,8 +152,13 @@ def _note_id(after: nbformat.NotebookNode | None, taken: set[str]) -> str:
     return note_id
 
 
-def student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """The notebook without its solutions and outputs (see the module's docstring)."""
+def student_copy(nb: nbformat.NotebookNode, name: str = "notebook", *,
+                 solutions_cleared: bool = False) -> nbformat.NotebookNode:
+    """The notebook without its solutions and outputs (see the module's docstring).
+
+    ``solutions_cleared``: the marked regions are gone already (nbgrader's ``ClearSolutions`` ran,
+    ``tools/nbgrader_config.py``); what is left of the solution cells is handled the same way.
+    """
     nb = nbformat.from_dict(nb)
     for (notebook, cell_id) in STUDENT_WORDING:
         if notebook == name and not any(cell.get("id") == cell_id for cell in nb.cells):
@@ -167,7 +172,8 @@ def student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.
         is_solution = TAG in cell.metadata.get("tags", [])
         if cell.cell_type == "code":
             if is_solution:
-                cell.source = strip_solution(cell.source, f"{name}, {_cell_name(index, cell)}")
+                if not solutions_cleared:
+                    cell.source = strip_solution(cell.source, f"{name}, {_cell_name(index, cell)}")
                 if not cell.source.strip():
                     removed_here = True
                     continue
