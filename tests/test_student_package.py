@@ -102,7 +102,8 @@ def test_its_readme_has_the_student_parts_only(package):
     readme = (package / "README.md").read_text()
     headings = re.findall(r"^## (.+)$", readme, re.MULTILINE)
     assert headings == [h for h in re.findall(r"^## (.+)$", (ROOT / "README.md").read_text(), re.MULTILINE)
-                        if h in tool.STUDENT_SECTIONS]
+                        if h in tool.STUDENT_SECTIONS or tool.OPTIONAL_STUDENT_SECTIONS.search(h)]
+    assert set(tool.STUDENT_SECTIONS) <= set(headings)
     assert "**This is the student edition.**" in readme
     assert not tool.INSTRUCTOR_WORDS.search(readme.replace("**This is the student edition.** Its notebooks have "
                                                            "an exercise with a self-check where the instructor "
@@ -115,12 +116,13 @@ def test_its_readme_has_the_student_parts_only(package):
 def test_the_readme_filter_keeps_a_sentence_and_drops_its_clause_about_tests():
     text = ("# Kit\n\nIntro.\n\n## Quick start\n\nInstall it; the tests take a minute. Then run it.\n\n"
             "The tests need pytest.\n\n```bash\npython -m pytest\n```\n\n- `tests/`: unit tests\n- `sockutil/`: helpers\n\n"
-            "## For instructors\n\nGrade it.\n\n## Pythons\n\nAny.\n\n## Syllabus\n\nx\n\n"
+            "## For instructors\n\nGrade it.\n\n## Licence\n\nMIT.\n\n## Pythons\n\nAny.\n\n## Syllabus\n\nx\n\n"
             "## sockutil in brief\n\ny\n\n## Troubleshooting\n\nz\n")
     readme = tool.student_readme(text)
     assert "Install it. Then run it." in readme
     assert "pytest" not in readme and "tests" not in readme and "Grade it" not in readme
     assert "- `sockutil/`: helpers" in readme
+    assert "## Licence\n\nMIT." in readme, "an optional student section is kept where the README has it"
 
 
 def test_a_folder_that_is_not_a_student_package_is_never_replaced(tmp_path, capsys):

@@ -19,7 +19,8 @@ command builds, from the same source, the folder a course hands out instead:
   or built into a JupyterHub image as it is), ``tools/check_python.py`` (the
   install command's first step), and the licence files when the kit has them;
 * ``README.md``: the student parts of the kit's README (the sections named in
-  ``STUDENT_SECTIONS``, without the sentences about tests, CI and grading),
+  ``STUDENT_SECTIONS``, and any about the licence, credits, reporting an error or
+  the internet, without the sentences about tests, CI and grading),
   under a line saying which edition this is.
 
 Left out on purpose: ``tests/`` (solutions, the wrong-solution gallery), the
@@ -53,6 +54,10 @@ MARKER = "STUDENT_PACKAGE"
 
 #: README sections (level-2 headings) a student needs; the others are for instructors and maintainers.
 STUDENT_SECTIONS = ("Quick start", "Pythons", "Syllabus", "sockutil in brief", "Troubleshooting")
+
+#: Further sections kept when the README has them (licence, credits, reporting an error, what needs the
+#: internet: written by another engineer, so matched by words rather than by exact heading).
+OPTIONAL_STUDENT_SECTIONS = re.compile(r"licen[cs]e|credit|cit(e|ation)|report|internet|offline", re.IGNORECASE)
 
 #: The packages the notebooks need, installed at the instructor edition's pins (plus the kit itself).
 STUDENT_REQUIREMENTS = ("jupyterlab", "notebook", "ipykernel", "ipywidgets", "matplotlib", "psutil")
@@ -168,8 +173,9 @@ def student_readme(text: str) -> str:
         "instructor edition has a worked solution; the self-checks tell you, in words, what your code "
         "still gets wrong. Your instructor has the instructor edition, from which this folder was made."
     )]
-    wanted = [(heading, body) for heading, body in sections[1:] if heading in STUDENT_SECTIONS]
-    missing = sorted(set(STUDENT_SECTIONS) - {heading for heading, _ in wanted})
+    wanted = [(heading, body) for heading, body in sections[1:]
+              if heading in STUDENT_SECTIONS or OPTIONAL_STUDENT_SECTIONS.search(heading)]
+    missing = sorted(set(STUDENT_SECTIONS) - {heading for heading, _ in wanted})  # the optional ones may be absent
     if missing:
         raise PackageError(f"README.md has no section {', '.join(map(repr, missing))}: "
                            "update STUDENT_SECTIONS in tools/student_package.py")
