@@ -22,8 +22,8 @@ too: the harness's runner of the student's function (``calls_student_code``),
 for a helper handed to the check as the student's function itself, and the
 entry of a check (``guarded``), below which the check's own calls go through. ``EXERCISE_HELPERS`` is the one
 table of which helper answers which exercise; ``tests/test_student_package.py``
-runs each exercise's self-check against the helpers it names, and the README
-of the student package lists none of them as forbidden elsewhere.
+runs each exercise's self-check, in the student package, against the helpers
+that come closest to answering it.
 
 Bottom floor: the standard library only, no I/O.
 """
@@ -123,9 +123,13 @@ def calls_student_code(code: CodeType) -> None:
     _STUDENT_CALLERS.add(code)
 
 
-def _students(filename: str) -> bool:
-    """Whether code from ``filename`` is the student's: neither the kit's nor Python's own library."""
-    path = filename if filename.startswith("<") else os.path.abspath(filename)
+def _path(filename: str) -> str:
+    """A code object's file as an absolute path (``<string>``, ``<frozen ...>`` stay as they are)."""
+    return filename if filename.startswith("<") else os.path.abspath(filename)
+
+
+def _students(path: str) -> bool:
+    """Whether code from ``path`` is the student's: neither the kit's nor Python's own library."""
     return not path.startswith(_KIT) and not path.startswith(_PYTHON) and not path.startswith("<frozen")
 
 
@@ -148,8 +152,9 @@ def refuse(helper: str) -> None:
             raise KitAnswerError(helper, exercise)
         if code in _CHECK_ENTRIES:         # the check's own code, and only the kit's, led here
             return
-        if not code.co_filename.startswith(_KIT):
-            if _students(code.co_filename):
+        path = _path(code.co_filename)
+        if not path.startswith(_KIT):
+            if _students(path):
                 raise KitAnswerError(helper, exercise)
             return                         # Python's own library: a thread the kit started
         frame = frame.f_back
