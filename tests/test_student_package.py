@@ -9,7 +9,8 @@ Built once per run into a temporary folder, then:
   function must be refused by that exercise's check, and each exercise's self-check, run in a fresh
   Python that imports the *package's* sockutil, fails the kit's closest helpers (``NEAR_ANSWERS``);
 * every notebook of the package runs in a fresh kernel, with the package's sockutil first on the path,
-  up to its first exercise, without an error (in parallel: each notebook its own kernel).
+  up to its last exercise without an error: the cells before it, the earlier exercises' self-checks
+  on their stubs included (in parallel: each notebook its own kernel).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ tool = _load("student_package")
 edition = _load("student_edition")
 table = _load("nbgrader_cells")
 
-#: Seconds a notebook may take to reach its first exercise: the slowest takes a few seconds alone.
+#: Seconds a notebook may take to reach its last exercise: the slowest takes a few seconds alone.
 NOTEBOOK_TIMEOUT = 240
 
 #: Notebooks executed at once, each in its own kernel: kernels mostly wait, so more than the cores.
@@ -374,23 +375,24 @@ asyncio.run(main())
 WHICH_SOCKUTIL = "import sockutil\nassert sockutil.__file__.startswith({package!r}), sockutil.__file__"
 
 
-def _up_to_first_exercise(package: Path, name: str, out: Path) -> Path:
+def _up_to_last_exercise(package: Path, name: str, out: Path) -> Path:
+    """The notebook's cells before its last exercise's stub: every earlier exercise's check runs on its stub."""
     nb = nbformat.read(package / "notebooks" / name, as_version=4)
-    first_stub = table.EXERCISES[name][0].stub
+    last_stub = table.EXERCISES[name][-1].stub
     ids = [cell.get("id") for cell in nb.cells]
-    assert first_stub in ids, f"{name}: the first exercise's stub {first_stub} is not in the student edition"
-    nb.cells = [nbformat.v4.new_code_cell(WHICH_SOCKUTIL.format(package=str(package)))] + nb.cells[:ids.index(first_stub)]
+    assert last_stub in ids, f"{name}: the last exercise's stub {last_stub} is not in the student edition"
+    nb.cells = [nbformat.v4.new_code_cell(WHICH_SOCKUTIL.format(package=str(package)))] + nb.cells[:ids.index(last_stub)]
     path = out / name
     nbformat.write(nb, path)
     return path
 
 
-def test_every_notebook_runs_up_to_its_first_exercise(package, tmp_path):
+def test_every_notebook_runs_up_to_its_exercises(package, tmp_path):
     assert set(table.EXERCISES) == {p.name for p in NOTEBOOKS}, "every notebook has an exercise to run up to"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(package), os.environ.get("PYTHONPATH")]))}
     env.pop("NBGRADER_EXECUTION", None)
-    paths = [str(_up_to_first_exercise(package, name, tmp_path)) for name in sorted(table.EXERCISES)]
+    paths = [str(_up_to_last_exercise(package, name, tmp_path)) for name in sorted(table.EXERCISES)]
     job = [paths, str(package / "notebooks"), NOTEBOOK_TIMEOUT, env, PARALLEL]
     done = subprocess.run([sys.executable, "-c", RUN_NOTEBOOKS, json.dumps(job)], capture_output=True, text=True,
                           timeout=NOTEBOOK_TIMEOUT * 2, cwd=package / "notebooks", env=env)
