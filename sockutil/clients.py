@@ -35,6 +35,7 @@ from .errors import (
     ReceiveLimitError,
     ReceiveTimeoutError,
 )
+from .exercise_guard import refuse
 from .names import LOOPBACK, unbracket
 
 __all__ = [
@@ -153,6 +154,7 @@ def recv_chunks(
     ``PeerResetError``, ``ReceiveTimeoutError`` or, past ``max_bytes``,
     ``ReceiveLimitError``; each keeps the bytes that arrived in ``.partial``.
     """
+    refuse("recv_chunks")   # not as the student's own exercise while its check runs
     return _receive(sock, bufsize=bufsize, max_bytes=max_bytes)
 
 
@@ -163,6 +165,7 @@ def recv_until_closed(
 
     Errors as for ``recv_chunks``, with the bytes that arrived in ``.partial``.
     """
+    refuse("recv_until_closed")   # not as the student's own exercise while its check runs
     return b"".join(_receive(sock, bufsize=bufsize, max_bytes=max_bytes))
 
 
@@ -171,6 +174,7 @@ def send_and_receive(sock: socket.socket, data: bytes, nbytes: int | None = None
 
     The receiving part raises as ``recv_exactly`` does.
     """
+    refuse("send_and_receive")   # not as the student's own exercise while its check runs
     with _bounded(sock):
         sock.sendall(data)
         return recv_exactly(sock, len(data) if nbytes is None else nbytes)
@@ -225,6 +229,7 @@ def request(
     (the server reads nothing and stays open), ``ReceiveTimeoutError`` keeps
     whatever the server had said in ``.partial``.
     """
+    refuse("request")   # not as the student's own exercise while its check runs
     with connect(port, host, timeout) as sock:
         try:
             if data:

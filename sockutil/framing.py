@@ -49,6 +49,7 @@ from __future__ import annotations
 import struct
 from typing import Iterable
 
+from .exercise_guard import refuse
 from .errors import (
     FramingError,
     IncompleteMessageError,
@@ -85,6 +86,7 @@ def encode_line(
     one sent. Raises ``MessageTooLargeError`` for a message over
     ``max_size``, which a ``LineDecoder`` with the same limit would refuse.
     """
+    refuse("encode_line")   # not for the student's own framing while its check runs
     if not delimiter:
         raise ValueError("the delimiter must not be empty")
     line = bytes(message) + delimiter
@@ -103,6 +105,7 @@ def encode_line(
 
 def encode_length_prefixed(message: bytes, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
     """Return the 4-byte big-endian length of ``message`` followed by the message."""
+    refuse("encode_length_prefixed")   # not for the student's own framing while its check runs
     if len(message) > max_size:
         raise MessageTooLargeError(
             f"message of {len(message)} bytes is over the maximum of {max_size} bytes"
@@ -127,6 +130,7 @@ class _Decoder:
 
     def receive_data(self, data: bytes) -> None:
         """Add bytes from the stream. Never raises for bad framing; see ``next_message``."""
+        refuse("LineDecoder" if isinstance(self, LineDecoder) else "LengthPrefixDecoder")  # not the student's reader
         if self._error is not None:
             raise FramingError(f"the stream was already found malformed: {self._error}")
         self._buffer += data

@@ -23,9 +23,19 @@ from test_wrong_solutions import GALLERY, load, run_check  # noqa: E402
 BIND = GALLERY / "bind_preferred"
 
 
-def test_the_kits_own_bind_preferred_passes(capsys):
+def test_the_kits_own_bind_preferred_is_refused_in_one_line(capsys):
+    """names.bind_preferred answers the exercise: the check refuses it (sockutil/exercise_guard.py)."""
     report = check_bind_preferred(names.bind_preferred)
-    assert report.passed, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert not report.passed
+    assert out.splitlines() == ["✘ your bind_preferred() called sockutil's bind_preferred, the kit's own version "
+                                "of this exercise, which this check does not accept: write bind_preferred() "
+                                "yourself, with the calls the lesson showed"]
+
+
+def test_the_kits_bind_preferred_works_outside_the_check():
+    with names.bind_preferred(0) as sock:
+        assert sock.getsockname()[1] != 0
 
 
 def test_the_low_port_is_really_refused_to_the_checks_thread_only():
@@ -75,8 +85,9 @@ def test_sockets_the_student_leaves_open_are_closed_and_counted(capsys):
     def hoards(port, host="127.0.0.1"):
         spare = socket.socket()   # made and never closed
         kept.append(spare)
-        return names.bind_preferred(port, host)
+        return right(port, host)
 
+    right = load(BIND / "right.py").bind_preferred
     report = check_bind_preferred(hoards)
     out = capsys.readouterr().out
     assert "✘ every socket was closed" in out and not report.passed

@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sockutil"
 
 #: The first part of a module's name under ``sockutil`` -> its floor.
 FLOOR_OF = {
-    "errors": 0, "framing": 0, "netsim": 0, "events": 0,
+    "errors": 0, "framing": 0, "netsim": 0, "events": 0, "exercise_guard": 0,
     "servers": 1, "handlers": 1, "clients": 1, "names": 1, "kernel": 1, "trace": 1,
     "concurrency": 1, "chat": 1, "connection": 1, "lifecycle": 1, "registry": 1, "races": 1,
     "cprograms": 1, "throughput": 1, "netns": 1, "capture": 1, "twohosts": 1, "replay": 1,

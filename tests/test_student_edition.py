@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -11,9 +13,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
-spec = importlib.util.spec_from_file_location("student_edition", ROOT / "tools" / "student_edition.py")
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)   # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load("student_edition")
+table = _load("nbgrader_cells")
+
+
+def is_note(cell) -> bool:
+    return tool.NOTE_TAG in cell.metadata.get("tags", [])
 
 
 def test_the_student_edition_of_every_notebook(tmp_path):
@@ -25,10 +39,14 @@ def test_the_student_edition_of_every_notebook(tmp_path):
         student_nb = nbformat.read(copy, as_version=4)
         nbformat.validate(student_nb)
         kept = [c for c in source_nb.cells if "solution" not in c.metadata.get("tags", [])]
-        assert [c.source for c in student_nb.cells] == [c.source for c in kept], original.name
+        reworded = {cell_id for (name, cell_id) in tool.STUDENT_WORDING if name == original.name}
+        assert [c.id for c in student_nb.cells if not is_note(c)] == [c.id for c in kept], original.name
+        for cell, source_cell in zip([c for c in student_nb.cells if not is_note(c)], kept):
+            assert (cell.source == source_cell.source) == (cell.id not in reworded), (original.name, cell.id)
         text = "\n".join(c.source for c in student_nb.cells)
         assert "SOLUTION" not in text
-        assert "A solution" not in text and "worked solution, if you are stuck" not in text
+        assert not re.search(r"\bsolutions?\b", text, re.IGNORECASE), \
+            "no cell of the student edition speaks of a solution it lacks"
         for cell in student_nb.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None
@@ -63,3 +81,51 @@ def test_broken_markers_stop_the_tool_and_name_the_cell(tmp_path, capsys, source
     err = capsys.readouterr().err
     assert words in err and "05-broken.ipynb, cell 2" in err
     assert not out_dir.exists(), "nothing is written when a notebook is broken"
+
+
+@pytest.mark.parametrize("name", sorted(table.EXERCISES))
+def test_the_note_stands_between_the_stub_and_its_check_and_names_them(name):
+    student_nb = tool.student_copy(nbformat.read(ROOT / "notebooks" / name, as_version=4), name)
+    ids = [cell.id for cell in student_nb.cells]
+    notes = [i for i, cell in enumerate(student_nb.cells) if is_note(cell)]
+    assert len(notes) == len(table.EXERCISES[name]), "one note per exercise"
+    for exercise, at in zip(table.EXERCISES[name], notes):
+        stub, check = student_nb.cells[ids.index(exercise.stub)], student_nb.cells[ids.index(exercise.check)]
+        assert ids.index(exercise.stub) == at - 1, "the note follows the stub at once"
+        assert at < ids.index(exercise.check)
+        note = student_nb.cells[at].source
+        function = tool._defined_names(stub.source)[0]
+        assert f"`{function}`" in note and f"`def {function}(`" in note and "cell above" in note
+        call = tool._check_call(check.source)
+        assert call and f"`{call}`" in note
+        between = [c for c in student_nb.cells[at + 1:ids.index(exercise.check)] if c.cell_type == "code"]
+        assert ("right below" in note) == (not between), "'right below' only when the check is the next code cell"
+        # The note speaks only of cells the student has: nothing of what was removed.
+        removed = [c.source for c in nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
+                   if "solution" in c.metadata.get("tags", [])]
+        for source in removed:
+            for line in source.splitlines():
+                words = line.strip()
+                if len(words) > 12 and not words.startswith(("###", "def ")):
+                    assert words not in note
+
+
+def test_a_note_is_written_where_a_solution_was_removed_even_at_the_end():
+    nb = notebook_with("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
+    nb.cells.insert(1, nbformat.v4.new_code_cell("def answer():\n    raise NotImplementedError"))
+    copy = tool.student_copy(nb, "here")
+    assert [c.cell_type for c in copy.cells] == ["markdown", "code", "markdown"]
+    assert is_note(copy.cells[2]) and "`answer`" in copy.cells[2].source
+    assert "then run the cells below." in copy.cells[2].source   # no self-check follows: none is named
+    nbformat.validate(copy)
+
+
+def test_a_stale_rewording_stops_the_tool(monkeypatch):
+    monkeypatch.setitem(tool.STUDENT_WORDING, ("here", "c1"), [("words no longer there", "x")])
+    nb = notebook_with("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
+    nb.cells[0]["id"] = "c1"
+    with pytest.raises(tool.MarkerError, match="update the table"):
+        tool.student_copy(nb, "here")
+    monkeypatch.setitem(tool.STUDENT_WORDING, ("here", "gone"), [("a", "b")])
+    with pytest.raises(tool.MarkerError, match="not in the notebook"):
+        tool.student_copy(notebook_with("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"), "here")

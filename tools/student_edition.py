@@ -9,6 +9,14 @@ without anything that would give them away or point at a hole:
   removed, and a cell left with nothing else is removed whole;
 * a markdown cell tagged ``solution`` introduces or explains a solution
   ("A solution, if you are stuck"); it is removed whole;
+* where solution cells were removed, one short markdown note takes their
+  place (tagged ``student-note``). It points at the cells around it, never at
+  what was taken out: the stub above, where the student writes the function
+  the stub names, and the self-check below, named by its call;
+* a sentence of the instructor edition that speaks of the worked solution
+  ("the worked solution follows it") is reworded, from the table
+  ``STUDENT_WORDING``; a sentence the table names that is no longer in its
+  cell stops the tool, so the table cannot silently go stale;
 * every output is cleared, so nothing of a solution shows through a saved result.
 
 Stubs and self-checks stay in place. A solution cell whose markers do not
@@ -23,6 +31,7 @@ and a non-zero exit status: a half-removed solution must never be handed out.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +41,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 TAG = "solution"
+
+#: The tag of the note left where solution cells were removed (tests and tools find it by this tag).
+NOTE_TAG = "student-note"
+
+#: Sentences of the instructor edition that speak of a worked solution the student edition does
+#: not have: ``{(notebook, cell id): [(instructor text, student text), ...]}``. Each instructor
+#: text must occur in its cell exactly once, or the tool stops (the notebook changed: update the table).
+STUDENT_WORDING: dict[tuple[str, str], list[tuple[str, str]]] = {
+    ("09-lab.ipynb", "c002"): [
+        ("; the worked solution keeps it simple and just closes.)",
+         "; the self-check also accepts a server that just closes.)"),
+    ],
+    ("09-lab.ipynb", "c013"): [
+        ("A plan that works (the worked solution follows it); any other", "A plan that works; any other"),
+    ],
+}
 
 
 class MarkerError(ValueError):
@@ -71,24 +96,108 @@ def strip_solution(source: str, where: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """The notebook without its solutions and outputs (see the module's docstring)."""
+def _defined_names(source: str) -> list[str]:
+    """The functions a stub defines at its top level (``def shout(`` gives ``'shout'``), in order."""
+    return re.findall(r"^def (\w+)\(", source, re.MULTILINE)
+
+
+def _check_call(source: str) -> str | None:
+    """The self-check call in a cell (``check_shout(shout)``), or None if the cell is not a self-check."""
+    found = re.search(r"^(check_\w+\(.*\))\s*$", source, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def note_text(stub: nbformat.NotebookNode | None, rest: list[nbformat.NotebookNode]) -> str:
+    """The note that stands where solution cells were removed.
+
+    It speaks only of the cells the student has: the stub above (by the
+    function it defines) and the self-check below (by its call); ``rest`` are
+    the cells kept after the removed ones, in order.
+    """
+    names = _defined_names(stub.source) if stub is not None else []
+    if names:
+        listed = " and ".join(f"`{name}`" for name in names)
+        where = (f"Your {listed} {'go' if len(names) > 1 else 'goes'} in the code cell above, "
+                 f"the one that starts `def {names[0]}(`")
+    else:
+        where = "Your code goes in the code cell above"
+    code_after = [cell for cell in rest if cell.cell_type == "code"]
+    calls = [(i, call) for i, cell in enumerate(code_after) if (call := _check_call(cell.source))]
+    if not calls:
+        then = "then run the cells below."
+    elif calls[0][0] == 0:
+        then = (f"then run the self-check right below, `{calls[0][1]}`: "
+                "it says in words what works and what does not yet.")
+    else:
+        then = (f"then run the cells below, down to the self-check `{calls[0][1]}`: "
+                "it says in words what works and what does not yet.")
+    return f"**Your turn.** {where}: run it, {then}"
+
+
+def _reword(cell: nbformat.NotebookNode, name: str) -> None:
+    for old, new in STUDENT_WORDING.get((name, cell.get("id")), []):
+        if cell.source.count(old) != 1:
+            raise MarkerError(f"{name}, cell {cell.get('id')}: STUDENT_WORDING expects {old!r} once in it; "
+                              "the notebook changed: update the table in tools/student_edition.py")
+        cell.source = cell.source.replace(old, new)
+
+
+def _note_id(after: nbformat.NotebookNode | None, taken: set[str]) -> str:
+    base = f"{(after.get('id') if after is not None else None) or 'top'}-your-turn"[:60]
+    note_id, n = base, 1
+    while note_id in taken:
+        n += 1
+        note_id = f"{base}-{n}"
+    taken.add(note_id)
+    return note_id
+
+
+def student_copy(nb: nbformat.NotebookNode, name: str = "notebook", *,
+                 solutions_cleared: bool = False) -> nbformat.NotebookNode:
+    """The notebook without its solutions and outputs (see the module's docstring).
+
+    ``solutions_cleared``: the marked regions are gone already (nbgrader's ``ClearSolutions`` ran,
+    ``tools/nbgrader_config.py``); what is left of the solution cells is handled the same way.
+    """
     nb = nbformat.from_dict(nb)
-    cells = []
+    for (notebook, cell_id) in STUDENT_WORDING:
+        if notebook == name and not any(cell.get("id") == cell_id for cell in nb.cells):
+            raise MarkerError(f"{name}: STUDENT_WORDING names cell {cell_id!r}, which is not in the notebook")
+    taken = {cell.get("id") for cell in nb.cells if cell.get("id")}
+    kept: list[nbformat.NotebookNode] = []
+    removed_here = False   # solution cells were removed since the last cell kept
+    notes: list[tuple[int, nbformat.NotebookNode | None]] = []   # (position in kept, stub)
+    last_code: nbformat.NotebookNode | None = None
     for index, cell in enumerate(nb.cells):
         is_solution = TAG in cell.metadata.get("tags", [])
         if cell.cell_type == "code":
             if is_solution:
-                cell.source = strip_solution(cell.source, f"{name}, {_cell_name(index, cell)}")
+                if not solutions_cleared:
+                    cell.source = strip_solution(cell.source, f"{name}, {_cell_name(index, cell)}")
                 if not cell.source.strip():
+                    removed_here = True
                     continue
                 cell.metadata.get("jupyter", {}).pop("source_hidden", None)
             cell.outputs = []
             cell.execution_count = None
         elif is_solution:
+            removed_here = True
             continue  # a paragraph introducing or explaining a removed solution
-        cells.append(cell)
-    nb.cells = cells
+        else:
+            _reword(cell, name)
+        if removed_here:
+            notes.append((len(kept), last_code))
+            removed_here = False
+        if cell.cell_type == "code":
+            last_code = cell
+        kept.append(cell)
+    if removed_here:
+        notes.append((len(kept), last_code))
+    for position, stub in reversed(notes):
+        note = nbformat.v4.new_markdown_cell(note_text(stub, kept[position:]), metadata={"tags": [NOTE_TAG]})
+        note["id"] = _note_id(kept[position - 1] if position else None, taken)
+        kept.insert(position, note)
+    nb.cells = kept
     nb.metadata.pop("widgets", None)
     return nb
 

@@ -4,8 +4,9 @@
   bind the port asked for when it is free, fall back to a port the OS picks
   when it is taken (by a listener, or by a socket that is merely bound, which
   a test ``connect`` cannot see), close every socket it gives up on, return a
-  socket that can still listen, and fall back on EADDRINUSE *only*: any other
-  error must reach the caller.
+  socket that is bound but not listening yet (so the kit's ``names.listening_socket``
+  cannot stand in for it) and can listen, and fall back on EADDRINUSE *only*: any
+  other error must reach the caller.
 * ``check_parse_endpoint``: the student's ``parse_endpoint(url)`` must find
   the host and port of a URL, with the scheme's well-known port when the URL
   names none, and refuse URLs that name no usable endpoint.
@@ -27,6 +28,7 @@ import os
 import socket
 from typing import Any, Callable
 
+from ..exercise_guard import guarded
 from ..names import ephemeral_port_range
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
 from .privileges import call_refused, refused_low_port, refusing
@@ -91,6 +93,16 @@ def _in_use(outcome: Outcome) -> bool:
     return isinstance(outcome.error, OSError) and outcome.error.errno == errno.EADDRINUSE
 
 
+def _listening(value: Any) -> bool:
+    """Whether ``value`` is a socket that listens already (SO_ACCEPTCONN; False where the OS cannot say)."""
+    if not isinstance(value, socket.socket) or value.fileno() == -1 or not hasattr(socket, "SO_ACCEPTCONN"):
+        return False
+    try:
+        return bool(value.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+    except OSError:
+        return False
+
+
 def _closed_socket(outcome: Outcome) -> bool:
     return isinstance(outcome.value, socket.socket) and outcome.value.fileno() == -1
 
@@ -107,10 +119,14 @@ def _bind_hints(port_hint: str) -> list[Hint]:
         Hint(raised(TypeError), "take (port, host='127.0.0.1') and return a bound socket.socket"),
         Hint(_closed_socket, _RETURN_OPEN),
         Hint(lambda o: o.ok and not isinstance(o.value, socket.socket), "return the socket itself"),
+        Hint(lambda o: o.ok and _listening(o.value),
+             "return the socket only bound, without calling listen(): the caller calls listen() itself, "
+             "after setting any options it needs"),
         Hint(always, port_hint),
     ]
 
 
+@guarded("bind_preferred")   # the kit's own version of bind_preferred is refused (sockutil/exercise_guard.py)
 def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report:
     """Check ``bind_preferred(port, host='127.0.0.1') -> socket`` from notebook 04 on real binds."""
     report = Report("bind_preferred")
@@ -139,7 +155,8 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
                 wanted = probe.getsockname()[1]
             report.case("a free port is bound as asked", run(wanted, "127.0.0.1"), ("127.0.0.1", wanted),
                         _bind_hints("bind((host, port)) with the port you were given, and return that socket"),
-                        same=lambda value, expected: _bound(value) == expected, function="bind_preferred")
+                        same=lambda value, expected: _bound(value) == expected and not _listening(value),
+                        function="bind_preferred")
             if report.stopped:
                 return report
 
@@ -173,7 +190,8 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
                 ]
                 report.case(what, outcome, None, hints, function="bind_preferred",
                             same=lambda value, _: _bound(value) is not None and _bound(value)[0] == "127.0.0.1"
-                            and _bound(value)[1] != port and low <= _bound(value)[1] <= high)
+                            and _bound(value)[1] != port and low <= _bound(value)[1] <= high
+                            and not _listening(value))
             if any(fallbacks):
                 dropped = dropped_since(before)
                 report.check(dropped == 0, "the socket whose bind failed was closed",
