@@ -67,7 +67,7 @@ def package_files(package: Path) -> list[Path]:
 def test_the_package_has_what_a_student_needs_and_nothing_else(package):
     top = sorted(p.name for p in package.iterdir())
     optional = [name for name in tool.OPTIONAL_FILES if (ROOT / name).is_file()]
-    assert top == sorted(["README.md", "STUDENT_PACKAGE", "binder", "notebooks", "pyproject.toml",
+    assert top == sorted(["README.md", "STUDENT_PACKAGE", "binder", "docs", "notebooks", "pyproject.toml",
                           "requirements.txt", "sockutil", "tools", *optional])
     assert [p.name for p in (package / "tools").iterdir()] == ["check_python.py"]
     assert sorted(p.name for p in (package / "notebooks").glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
@@ -110,8 +110,12 @@ def test_its_readme_has_the_student_parts_only(package):
                                                            "an exercise with a self-check where the instructor "
                                                            "edition has a worked solution", ""))
     assert "python3 tools/check_python.py && python3 -m venv .venv" in readme   # the install command
-    for link in re.findall(r"\]\((notebooks/[^)#]+)\)", readme):
-        assert (package / link).is_file(), link
+    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme)   # relative links and images, not URLs
+    assert any(link.startswith("notebooks/") for link in links) and any(link.endswith(".png") for link in links)
+    for link in links:
+        assert (package / link).exists(), f"the student README links {link}, which the package lacks"
+    kept_subheadings = re.findall(r"^### (.+)$", readme, re.MULTILINE)
+    assert "What needs the internet" in kept_subheadings, "a kept subsection keeps its heading"
 
 
 def test_the_readme_filter_keeps_a_sentence_and_drops_its_clause_about_tests():

@@ -182,9 +182,13 @@ def student_readme(text: str) -> str:
     for heading, body in [(None, rest), *wanted]:
         if heading is not None:
             blocks.append(f"## {heading}")
+        subheading = None   # a "### ..." block, kept only if something of its subsection is
         for block in _blocks(body.strip("\n")):
-            if block.strip() and (kept := _student_block(block)).strip():
-                blocks.append(kept)
+            if re.fullmatch(r"#{3,6} .+", block.strip()):
+                subheading = block.strip()
+            elif block.strip() and (kept := _student_block(block)).strip():
+                blocks.extend([subheading, kept] if subheading else [kept])
+                subheading = None
     return "\n\n".join(blocks).rstrip() + "\n"
 
 
@@ -252,6 +256,8 @@ def build(destination: Path, source: Path = ROOT) -> list[Path]:
         shutil.copytree(source / "notebooks" / "data", destination / "notebooks" / "data", ignore=_ignore_caches)
     shutil.copytree(source / "sockutil", destination / "sockutil", ignore=_ignore_caches)
     shutil.copytree(source / "binder", destination / "binder", ignore=_ignore_caches)
+    if (source / "docs" / "images").is_dir():   # the README's screenshots of the panels
+        shutil.copytree(source / "docs" / "images", destination / "docs" / "images", ignore=_ignore_caches)
     (destination / "tools").mkdir()
     shutil.copy2(source / "tools" / "check_python.py", destination / "tools" / "check_python.py")
     for name in OPTIONAL_FILES:
