@@ -38,6 +38,8 @@ from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
 from .harness import KIT_THREAD_PREFIX
+from .program import Program, ProgramHung, program_hints
+from .program_client import client_call, pieces_read_by_peer
 
 __all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF"]
 
@@ -110,6 +112,7 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
         return isinstance(value, (bytes, bytearray)) and len(value) < len(expected)
 
     return [
+        *program_hints(),
         Hint(raised(KeptReading), "b'' means the peer has closed and nothing more will come: "
                                    "stop at the first b''"),
         Hint(lambda o: o.hung or o.raised(TimeoutError),
@@ -128,8 +131,11 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
     ]
 
 
-def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
-    """Check ``drain(sock) -> bytes``: it must return every byte until the peer closes."""
+def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
+    """Check ``drain(sock) -> bytes``: it must return every byte until the peer closes.
+
+    ``drain`` may also be a ``Program``: ``./drain PORT`` connects and prints what it received.
+    """
     report = Report("drain")
     if report.unwritten(drain):
         return report
@@ -138,19 +144,21 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
     cases = [
         ("a server that sends a greeting and closes: drain() returns all of it", _greeter, GREETING),
         (f"a message sent in {pieces} pieces, each after the last was read, comes back whole",
-         _in_pieces(read, finished), MESSAGE),
+         pieces_read_by_peer(MESSAGE, PIECE_SIZE, finished, PIECE_WAIT) if isinstance(drain, Program)
+         else _in_pieces(read, finished), MESSAGE),
         ("300 000 bytes come back whole", _big_sender, b"0123456789" * (BIG_SIZE // 10)),
         ("a server that closes without sending anything: drain() returns b''", _silent, b""),
     ]
-    recvs_after_eof = 0
+    recvs_after_eof, stuck = 0, False
     with Watch(STEP_TIMEOUT):
         for what, handler, expected in cases:
+            if stuck:  # a program that hung once would hang again: do not make the student wait twice
+                report.skip(what)
+                continue
             finished.clear()
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
-                    socket.create_connection(server.address, timeout=STEP_TIMEOUT) as raw:
-                counting = CountingSocket(raw, read)
-                outcome = attempt(drain, counting, deadline=STEP_TIMEOUT,
-                                  on_hang=lambda: raw.shutdown(socket.SHUT_RDWR))
+                    client_call(drain, server.address, read, STEP_TIMEOUT) as (call, counting, wake):
+                outcome = attempt(call, deadline=STEP_TIMEOUT, on_hang=wake)
                 finished.set()
                 read.set()
                 recvs_after_eof += counting.after_eof
@@ -166,6 +174,7 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
                     report.case(what, outcome, expected, hints, function="drain")
                 if report.stopped:
                     return report
+                stuck = outcome.raised(ProgramHung)
     report.tidy(recvs_after_eof == 0, "drain() stops calling recv() at the first b''",
                 f"recv() was called {recvs_after_eof} times after it had returned b''; "
                 "b'' will only come again, so stop there")
