@@ -199,6 +199,8 @@ def check_kv_server(serve_kv: ServeKV | Program) -> Report:
                         report.skip(case.title, "your server is no longer running")
                     else:
                         report.case(case.title, server.dead(), True, [*died, *case.hints], function="serve_kv")
+                    if getattr(server, "start_error", None) is not None:
+                        return report.finish()  # a program that never served: one line says it all
                     continue
                 if failed >= MAX_FAILURES or (case.after_previous and not report.results[-1].ok):
                     report.skip(case.title, "fix the failures above first")

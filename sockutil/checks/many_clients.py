@@ -336,6 +336,8 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
                 report.skip(what, "your server is no longer running")
             else:
                 report.case(what, server.dead(), expected, hints, function="serve_upper")
+            if getattr(server, "start_error", None) is not None:
+                return False  # a program that never served: one line says it all
             continue
         outcome = talk()
         if outcome.value != expected:

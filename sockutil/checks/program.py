@@ -163,12 +163,14 @@ class Program:
     """
 
     def __init__(self, command: str | os.PathLike | Sequence[str | os.PathLike], *,
-                 cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> None:
+                 cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None,
+                 ready_timeout: float = READY_TIMEOUT) -> None:
         parts = [command] if isinstance(command, (str, os.PathLike)) else list(command)
         if not parts:
             raise ValueError("Program needs a command: the path of the compiled program, e.g. Program('./ask')")
         self.cwd = cwd
         self.env = dict(env or {})
+        self.ready_timeout = ready_timeout  # a slow starter (a JVM) may want more
         first = os.fspath(parts[0])
         local = Path(cwd or ".") / first
         if os.sep not in first and local.is_file():
@@ -222,8 +224,7 @@ class Program:
         call.__name__ = self.name
         return call
 
-    def start(self, *inputs: object, port: int | None = None,
-              ready_timeout: float = READY_TIMEOUT) -> RunningProgram:
+    def start(self, *inputs: object, port: int | None = None) -> RunningProgram:
         """Start it as a server on ``port`` (a free one by default); return once it listens.
 
         Raises ``ProgramFailed`` if it cannot start, ends, or does not listen
@@ -231,9 +232,9 @@ class Program:
         """
         running = RunningProgram(self, free_port() if port is None else port, inputs)
         try:
-            running.wait_listening(ready_timeout)
+            running.wait_listening(self.ready_timeout)
         except BaseException:
-            running.stop(0)
+            running.close()
             raise
         return running
 

@@ -308,8 +308,8 @@ class ProgramUnderTest:
 
     @property
     def port(self) -> int:
-        assert self.running is not None
-        return self.running.port
+        """Its port; 0 if it never started (no case then talks to it: ``alive`` is False)."""
+        return self.running.port if self.running is not None else 0
 
     @property
     def alive(self) -> bool:
