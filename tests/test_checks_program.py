@@ -30,7 +30,7 @@ from sockutil.checks.lab import check_kv_server
 from sockutil.checks.many_clients import check_serve_upper
 from sockutil.checks.program import ENV_PORT, Program, ProgramCrashed, ProgramHung, ProgramNotFound
 from sockutil.checks.server_loop import ProgramOutput, check_serve_n, parse_records
-from sockutil.checks.socket_api import check_drain
+from sockutil.checks.socket_api import check_drain, check_serve_once
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="the test programs use POSIX sockets and signals")
 
@@ -81,7 +81,8 @@ def assert_fails_with(report, out: str, words: tuple[str, ...]) -> None:
         f"no hint names the mistake {words}; the check said:\n{out}")
 
 
-CHECKS = {"ask": check_ask, "serve_n": check_serve_n, "drain": check_drain, "upper": check_serve_upper}
+CHECKS = {"ask": check_ask, "serve_n": check_serve_n, "drain": check_drain, "serve_once": check_serve_once,
+          "upper": check_serve_upper}
 
 #: (program, check, HINT_WORDS): each wrong program, and the words its hint must hold (as in the gallery).
 WRONG = [
@@ -94,6 +95,10 @@ WRONG = [
     ("serve_n_servers_address", "serve_n", ("server's own address", "second value accept() returns")),
     ("drain_one_recv", "drain", ("one recv() is not the whole message", "until it returns b''")),
     ("drain_ignores_end", "drain", ("stop at the first b''",)),
+    ("serve_once_one_recv", "serve_once", ("keep receiving until b''",)),
+    ("serve_once_no_conn_timeout", "serve_once", ("accepted socket its own timeout",)),
+    ("serve_once_no_listener_timeout", "serve_once", ("listening socket a timeout",)),
+    ("serve_once_prints_the_reply", "serve_once", ("return the request as it came",)),
     ("upper_iterative", "upper", ("one client at a time",)),
     ("upper_one_recv", "upper", ("keep receiving",)),
     ("upper_parent_keeps_conn", "upper", ("close each client's socket",)),
@@ -101,7 +106,8 @@ WRONG = [
 
 
 @pytest.mark.parametrize("name, check", [("ask_right", "ask"), ("serve_n_right", "serve_n"),
-                                         ("drain_right", "drain"), ("upper_right", "upper")])
+                                         ("drain_right", "drain"), ("serve_once_right", "serve_once"),
+                                         ("upper_right", "upper")])
 def test_a_right_program_passes_the_same_check_as_a_function(built, name, check, capsys):
     report = CHECKS[check](Program([built / name]))
     out = capsys.readouterr().out
@@ -151,7 +157,7 @@ def test_a_server_that_never_listens_is_stopped(built, capsys):
 
 
 def test_a_program_that_is_not_there_is_told_to_compile_first(tmp_path, capsys):
-    for check in (check_ask, check_serve_n, check_drain, check_serve_upper, check_kv_server):
+    for check in (check_ask, check_serve_n, check_drain, check_serve_once, check_serve_upper, check_kv_server):
         report = check(Program([tmp_path / "never_compiled"]))
         assert_fails_with(report, capsys.readouterr().out, ("compile your program first",))
 

@@ -37,11 +37,11 @@ from typing import Any, Callable, Iterator
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
-from .harness import KIT_THREAD_PREFIX
-from .program import Program, ProgramHung, program_hints
+from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, start_run
+from .program import Program, ProgramExited, ProgramHung, program_hints
 from .program_client import client_call, pieces_read_by_peer
 
-__all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF"]
+__all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF", "THREAD_PREFIX"]
 
 #: Seconds any single step of a check waits (connect, recv, the student's function).
 STEP_TIMEOUT = 2.0
@@ -72,8 +72,6 @@ STUDENT_TIMEOUT = 0.5
 SILENT_PATIENCE = 3.0
 DEFAULT_TIMEOUT = STEP_TIMEOUT * 2.5
 
-#: Names of the threads that run the student's server, so tests can find stragglers.
-THREAD_PREFIX = f"{KIT_THREAD_PREFIX}-check:serve_once"
 
 
 # ---------------------------------------------------------------------- drain
@@ -182,47 +180,6 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
 
 
 # ----------------------------------------------------------------- serve_once
-class _Run:
-    """One call of the student's ``serve_once`` in a kit thread; ``announce`` hands over the port."""
-
-    def __init__(self, serve_once: Callable[[Callable[[int], None]], bytes]) -> None:
-        self.port: int | None = None
-        self.outcome = Outcome()
-        self.done = threading.Event()
-        self._news = threading.Event()  # set by announce() and by the end of the call
-        self.thread = threading.Thread(target=self._target, args=(serve_once,), name=THREAD_PREFIX, daemon=True)
-        self.thread.start()
-
-    def _announce(self, port: int) -> None:
-        self.port = self.port if self.port is not None else int(port)
-        self._news.set()
-
-    def _target(self, serve_once: Callable[[Callable[[int], None]], bytes]) -> None:
-        try:
-            self.outcome = attempt(serve_once, self._announce)
-        finally:
-            self.done.set()
-            self._news.set()
-
-    def wait_for_port(self) -> int | None:
-        """The port the student announced, or None if the function ended (or stalled) first."""
-        self._news.wait(STEP_TIMEOUT)
-        return self.port
-
-    def finish(self, timeout: float) -> bool:
-        """Wait for the function to end; True if it did within ``timeout`` seconds."""
-        return self.done.wait(timeout)
-
-    def rescue(self, watch: Watch) -> None:
-        """End a student's accept() or recv() that has no timeout, so no thread is left behind."""
-        watch.wake()
-        if self.port is not None and not self.done.is_set():
-            with contextlib.suppress(OSError), \
-                    socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.shutdown(socket.SHUT_WR)
-        self.finish(STEP_TIMEOUT)
-
-
 def _client(port: int, pieces: list[bytes], pause: float = 0.0) -> tuple[bytes, str | None]:
     """Send ``pieces``, half-close, and read until b''. Returns (reply, problem or None)."""
     reply = b""
@@ -284,6 +241,7 @@ def _reply_hint(problem: str | None, returned: Outcome, expected: bytes) -> str:
 
 def _return_hints(expected: bytes) -> list[Hint]:
     return [
+        *program_hints(),
         Hint(hung, _TIMEOUTS),
         Hint(raised(TimeoutError), "the client half-closes after its request: receive until b''"),
         Hint(lambda o: isinstance(o.value, str), "return the request as bytes, as recv() gave it"),
@@ -294,22 +252,28 @@ def _return_hints(expected: bytes) -> list[Hint]:
     ]
 
 
-def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> Report:
-    """Check the one-shot server ``serve_once(announce) -> bytes`` with real clients."""
+def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Program) -> Report:
+    """Check the one-shot server ``serve_once(announce) -> bytes`` with real clients.
+
+    ``serve_once`` may also be a ``Program``: ``./serve_once PORT`` serves one client, prints its
+    request, and exits; an error (a timeout) is a non-zero exit status (see ``program.py``).
+    """
     report = Report("serve_once")
     if report.unwritten(serve_once):
         return report
     limit = STEP_TIMEOUT + 0.5  # the student's timeouts, and room to spare
-    runs: list[_Run] = []
+    runs: list[FunctionRun | ProgramRun] = []
+    failed = ProgramExited if isinstance(serve_once, Program) else TimeoutError  # how a program raises
 
-    def start(what: str) -> _Run | None:
+    def start(what: str) -> FunctionRun | ProgramRun | None:
         """A new run; None (and a cross) if it announced no port."""
-        run = _Run(serve_once)
+        run = start_run(serve_once)
         runs.append(run)
         if run.wait_for_port() is not None:
             return run
         if run.done.is_set():
             report.case(what, run.outcome, None, [
+                *program_hints(),
                 Hint(raised(TypeError, ValueError), "announce(port) takes the port number alone: "
                                                      "listener.getsockname()[1]"),
                 Hint(always, "bind, listen, then announce(port) before accept()")],
@@ -371,16 +335,16 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> Re
             exchange("a client sends nothing and half-closes: it gets b'' at once", [])
 
             must_end("a client resets the connection: serve_once ends at once",
-                     lambda o: o.ok or o.raised(ConnectionError),
+                     lambda o: o.ok or o.raised(ConnectionError, ProgramExited),
                      f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
                      "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
             # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
             must_end("a silent client (connects, sends nothing, never half-closes): "
-                     f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(TimeoutError),
+                     f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(failed),
                      f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
                      "let recv()'s TimeoutError propagate (do not catch it)",
                      client=_silent_client, patience=SILENT_PATIENCE)
-            must_end("with no client at all, serve_once raises TimeoutError", raised(TimeoutError),
+            must_end("with no client at all, serve_once raises TimeoutError", raised(failed),
                      f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
                      "let accept()'s TimeoutError propagate (do not catch it)")
 
