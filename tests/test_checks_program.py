@@ -237,3 +237,12 @@ def test_records_of_a_serve_n_program_are_read_exactly():
         parse_records(b"hello\n")
     with pytest.raises(ProgramOutput, match="announced 5 bytes"):
         parse_records(b"127.0.0.1 5000 5\nab")
+
+
+def test_the_command_line_grades_a_program_and_says_so_by_its_status(built, capsys):
+    from sockutil.cli import main
+
+    assert main(["check", "ask", str(built / "ask_right")]) == 0
+    assert "ask: all 5 checks passed." in capsys.readouterr().out
+    assert main(["check", "drain", str(built / "drain_one_recv")]) == 1
+    assert "one recv() is not the whole message" in capsys.readouterr().out

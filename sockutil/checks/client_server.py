@@ -35,7 +35,7 @@ from typing import Callable
 
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
-from .program import Program, ProgramHung, program_hints
+from .program import Program, ProgramHung, ProgramNotFound, program_hints
 from .server_loop import check_serve_n
 
 __all__ = ["Heard", "calculate", "calculator", "check_ask", "check_serve_n"]
@@ -215,7 +215,7 @@ def check_ask(ask: Callable[[int, str], str] | Program) -> Report:
             outcome = attempt(ask, server.port, question, deadline=TIMEOUT, on_hang=watch.wake)
             expected = calculate(question)
             report.case(what, outcome, expected, _ask_hints(list(heard), set(), expected), function="ask")
-            stuck = outcome.hung or outcome.raised(ProgramHung) or report.stopped
+            stuck = outcome.hung or outcome.raised(ProgramHung, ProgramNotFound) or report.stopped
         what = "five clients asking at the same time each get their own answer"
         if stuck:
             report.skip(what)

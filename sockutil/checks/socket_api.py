@@ -38,7 +38,7 @@ from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
 from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, start_run
-from .program import Program, ProgramExited, ProgramHung, program_hints
+from .program import Program, ProgramExited, ProgramHung, ProgramNotFound, program_hints
 from .program_client import client_call, pieces_read_by_peer
 
 __all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF", "THREAD_PREFIX"]
@@ -150,7 +150,7 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
     recvs_after_eof, stuck = 0, False
     with Watch(STEP_TIMEOUT):
         for what, handler, expected in cases:
-            if stuck:  # a program that hung once would hang again: do not make the student wait twice
+            if stuck:  # a program that hung (or is missing) would again: one line says it
                 report.skip(what)
                 continue
             finished.clear()
@@ -172,7 +172,7 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
                     report.case(what, outcome, expected, hints, function="drain")
                 if report.stopped:
                     return report
-                stuck = outcome.raised(ProgramHung)
+                stuck = outcome.raised(ProgramHung, ProgramNotFound)
     report.tidy(recvs_after_eof == 0, "drain() stops calling recv() at the first b''",
                 f"recv() was called {recvs_after_eof} times after it had returned b''; "
                 "b'' will only come again, so stop there")
