@@ -246,3 +246,27 @@ def test_the_command_line_grades_a_program_and_says_so_by_its_status(built, caps
     assert "ask: all 5 checks passed." in capsys.readouterr().out
     assert main(["check", "drain", str(built / "drain_one_recv")]) == 1
     assert "one recv() is not the whole message" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, program", [
+    (check_serve_once, ["serve_once_no_listener_timeout"]),
+    (check_serve_upper, ["upper_right"]),
+    (check_kv_server, [sys.executable, SOURCES / "kv_server.py"]),
+], ids=["serve_once", "serve_upper", "serve_kv"])
+def test_an_interrupt_in_the_middle_of_a_server_check_leaves_no_process(built, monkeypatch, check, program):
+    """The stop button while a case talks to a server program: the program is stopped and reaped."""
+    from sockutil.checks import lab, many_clients, socket_api
+
+    running = []
+
+    def interrupted(*args, **kwargs):
+        running.extend(psutil.Process().children(recursive=True))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(socket_api, "_client", interrupted)
+    monkeypatch.setattr(many_clients, "_converse", interrupted)
+    monkeypatch.setattr(lab, "CASES", [lab.CASES[0]._replace(run=interrupted)])
+    with pytest.raises(KeyboardInterrupt):
+        check(Program([built / program[0], *program[1:]] if len(program) == 1 else program))
+    assert running, "the program was running when the interrupt came"
+    assert not psutil.Process().children(recursive=True)

@@ -266,6 +266,7 @@ class RunningProgram:
         self.program = program
         self.port = port
         self.returncode: int | None = None
+        self._ended_by_itself = False
         self._stdout: IO[bytes] = tempfile.TemporaryFile()
         self._stderr: IO[bytes] = tempfile.TemporaryFile()
         self._lock = threading.Lock()
@@ -352,7 +353,7 @@ class RunningProgram:
         """
         with self._lock:
             if self.returncode is not None:
-                return self.returncode >= 0 or self.returncode == -signal.SIGTERM
+                return self._ended_by_itself
             ended = self.process.poll() is not None
             try:
                 if not ended:
@@ -368,6 +369,7 @@ class RunningProgram:
             finally:
                 self._signal(signal.SIGKILL)  # what it started, which may outlive it
                 self.returncode = self.process.returncode
+                self._ended_by_itself = ended
                 with _LIVE_LOCK:
                     _LIVE.discard(self)
             return ended

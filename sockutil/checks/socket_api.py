@@ -326,31 +326,32 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
             report.check(True, what)
 
     with Watch(DEFAULT_TIMEOUT) as watch:
-        if exchange("a client sends b'hello' and half-closes: it gets b'HELLO' back, then b''", [b"hello"]) \
-                and not report.stopped:
-            exchange(f"a client sends {len(PIECES)} pieces 50 ms apart: it gets "
-                     f"{short(b''.join(PIECES).upper())} back", list(PIECES), PIECE_PAUSE)
-            exchange("a client sends 300 000 bytes: they all come back in capitals",
-                     [b"abcdefghij" * (BIG_SIZE // 10)], returned="serve_once returned all 300 000 bytes")
-            exchange("a client sends nothing and half-closes: it gets b'' at once", [])
+        try:
+            if exchange("a client sends b'hello' and half-closes: it gets b'HELLO' back, then b''", [b"hello"]) \
+                    and not report.stopped:
+                exchange(f"a client sends {len(PIECES)} pieces 50 ms apart: it gets "
+                         f"{short(b''.join(PIECES).upper())} back", list(PIECES), PIECE_PAUSE)
+                exchange("a client sends 300 000 bytes: they all come back in capitals",
+                         [b"abcdefghij" * (BIG_SIZE // 10)], returned="serve_once returned all 300 000 bytes")
+                exchange("a client sends nothing and half-closes: it gets b'' at once", [])
 
-            must_end("a client resets the connection: serve_once ends at once",
-                     lambda o: o.ok or o.raised(ConnectionError, ProgramExited),
-                     f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
-                     "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
-            # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
-            must_end("a silent client (connects, sends nothing, never half-closes): "
-                     f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(failed),
-                     f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
-                     "let recv()'s TimeoutError propagate (do not catch it)",
-                     client=_silent_client, patience=SILENT_PATIENCE)
-            must_end("with no client at all, serve_once raises TimeoutError", raised(failed),
-                     f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
-                     "let accept()'s TimeoutError propagate (do not catch it)")
-
-        for run in runs:
-            if not run.done.is_set():
-                run.rescue(watch)
+                must_end("a client resets the connection: serve_once ends at once",
+                         lambda o: o.ok or o.raised(ConnectionError, ProgramExited),
+                         f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
+                         "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
+                # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
+                must_end("a silent client (connects, sends nothing, never half-closes): "
+                         f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(failed),
+                         f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
+                         "let recv()'s TimeoutError propagate (do not catch it)",
+                         client=_silent_client, patience=SILENT_PATIENCE)
+                must_end("with no client at all, serve_once raises TimeoutError", raised(failed),
+                         f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
+                         "let accept()'s TimeoutError propagate (do not catch it)")
+        finally:  # also on an interrupt: no run, and no program, is left behind
+            for run in runs:
+                if not run.done.is_set():
+                    run.rescue(watch)
         still_running = sum(not run.done.is_set() for run in runs)
         runs.clear()  # the outcomes hold the student's values; let them go before counting
         left_open = len(watch.left_open())
