@@ -4,7 +4,7 @@
 worked solution run as a Python program: "any language") and wrong ones that
 fail the way the Python gallery's do: one recv taken for a message, a loop
 that ignores the end of the stream, one client at a time, a socket never
-closed, accepting for ever. They are compiled once, in a temporary folder,
+closed, accepting for ever, a stop (SIGTERM) ignored. They are compiled once, in a temporary folder,
 by a fixture (skipped without a compiler, failed without one under CI). Each
 wrong program must fail with the hint that names its mistake; a program that
 hangs, crashes or cannot be found gets a plain line and a hint, never a
@@ -102,6 +102,7 @@ WRONG = [
     ("upper_iterative", "upper", ("one client at a time",)),
     ("upper_one_recv", "upper", ("keep receiving",)),
     ("upper_parent_keeps_conn", "upper", ("close each client's socket",)),
+    ("upper_ignores_sigterm", "upper", ("stops your program with sigterm",)),
 ]
 
 

@@ -199,9 +199,8 @@ class Program:
             done = run_in_session(self.argv(port, inputs), cwd=self.cwd, env=self.environment(port),
                                   timeout=timeout)
         except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
-            raise ProgramNotFound(f"could not start {self.command[0]}: "
-                                  f"{'not an executable program' if isinstance(error, PermissionError) else 'no such program'}"
-                                  ) from None
+            why = "not an executable program" if isinstance(error, PermissionError) else "no such program"
+            raise ProgramNotFound(f"could not start {self.command[0]}: {why}") from None
         if done.timed_out:
             raise ProgramHung(f"{self.name} was still running after {timeout:g} s, and was stopped")
         if done.returncode != 0:
