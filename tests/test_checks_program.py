@@ -1,15 +1,15 @@
-"""The checks of 02, 05, 08 and the lab 09 take a program too: C programs written for these tests, judged like Python.
+"""The checks of 02, 05, 08 and the lab 09 take a program too: C programs written for the tests, judged as Python is.
 
 ``tests/c_programs/`` holds a right program per exercise (for the lab, the
 worked solution run as a Python program: "any language") and wrong ones that
 fail the way the Python gallery's do: one recv taken for a message, a loop
 that ignores the end of the stream, one client at a time, a socket never
-closed, accepting for ever, a stop (SIGTERM) ignored. They are compiled once, in a temporary folder,
-by a fixture (skipped without a compiler, failed without one under CI). Each
-wrong program must fail with the hint that names its mistake; a program that
-hangs, crashes or cannot be found gets a plain line and a hint, never a
-traceback; and no process is left behind on any path, a KeyboardInterrupt
-included.
+closed, accepting for ever, a stop (SIGTERM) ignored. They are compiled once,
+in a temporary folder, by a fixture (skipped without a compiler, failed
+without one under CI). Each wrong program must fail with the hint that names
+its mistake; a program that hangs, crashes or cannot be found gets a plain
+line and a hint, never a traceback; and no process is left behind on any
+path, a KeyboardInterrupt included.
 """
 
 from __future__ import annotations

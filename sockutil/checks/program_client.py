@@ -91,7 +91,10 @@ def read_between(sender: tuple, receiver: tuple) -> bool | None:
 
 def pieces_read_by_peer(message: bytes, size: int, finished: threading.Event,
                         patience: float) -> Callable[[Connection], None]:
-    """A handler sending ``message`` ``size`` bytes at a time, each once the peer read the last (or ``patience`` s)."""
+    """A handler sending ``message`` ``size`` bytes at a time, each once the peer has read the one before.
+
+    It waits at most ``patience`` seconds a piece (a peer that stopped reading), and stops once ``finished``.
+    """
     def handler(conn: Connection) -> None:
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
         for start in range(0, len(message), size):
