@@ -46,6 +46,7 @@ import threading
 from collections import deque
 from typing import TextIO
 
+from .checks.command import add_check_command
 from .clients import DEFAULT_TIMEOUT, connect, recv_until_closed
 from .errors import NameResolutionError, PortInUseError, PrivilegedPortError, describe_error
 from .handlers import HANDLERS
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     lookup = commands.add_parser("resolve", help="print the addresses a name resolves to")
     lookup.add_argument("name", type=host_name)
     lookup.set_defaults(run=_resolve)
+    add_check_command(commands)  # check EXERCISE PROGRAM: sockutil/checks/command.py
     return parser
 
 

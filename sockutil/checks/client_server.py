@@ -36,6 +36,7 @@ from typing import Callable
 from ..exercise_guard import guarded
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
+from .program import Program, ProgramHung, ProgramNotFound, program_hints
 from .server_loop import check_serve_n
 
 __all__ = ["Heard", "calculate", "calculator", "check_ask", "check_serve_n"]
@@ -135,6 +136,7 @@ def _ask_hints(heard: list[Heard], answers: set[str], expected: str) -> list[Hin
         return outcome.ok and isinstance(outcome.value, str)
 
     return [
+        *program_hints(),
         Hint(waited_after_answer,
              "the server keeps the connection open after its answer, waiting for your next "
              "question: stop receiving once the answer's b'\\n' has arrived, instead of "
@@ -179,12 +181,24 @@ def _all_at_once(ask: Callable[[int, str], str], port: int, questions: list[str]
     return outcomes
 
 
+#: Seconds a client program may run, a little under a call's deadline: it is
+#: killed and reported (``ProgramHung``, a ``TimeoutError``) before the check
+#: gives up on the call, so no process outlives its case.
+PROGRAM_TIMEOUT = TIMEOUT - 0.25
+
+
 @guarded("ask")   # the kit's own version of ask is refused (sockutil/exercise_guard.py)
-def check_ask(ask: Callable[[int, str], str]) -> Report:
-    """Check ``ask(port, question) -> answer`` against a real calculator server."""
+def check_ask(ask: Callable[[int, str], str] | Program) -> Report:
+    """Check ``ask(port, question) -> answer`` against a real calculator server.
+
+    ``ask`` may also be a ``Program``: ``./ask PORT QUESTION`` prints the answer (see ``program.py``).
+    """
     report = Report("ask")
     if report.unwritten(ask):
         return report
+    program = isinstance(ask, Program)  # its sockets die with it: the kernel closes them, not its code
+    if isinstance(ask, Program):
+        ask = ask.client(PROGRAM_TIMEOUT, decode=True)
     heard: list[Heard] = []
     cases = [
         ("ask(port, '6 * 7') == '42'", "6 * 7"),
@@ -204,7 +218,7 @@ def check_ask(ask: Callable[[int, str], str]) -> Report:
             outcome = attempt(ask, server.port, question, deadline=TIMEOUT, on_hang=watch.wake)
             expected = calculate(question)
             report.case(what, outcome, expected, _ask_hints(list(heard), set(), expected), function="ask")
-            stuck = outcome.hung or report.stopped
+            stuck = outcome.hung or outcome.raised(ProgramHung, ProgramNotFound) or report.stopped
         what = "five clients asking at the same time each get their own answer"
         if stuck:
             report.skip(what)
@@ -222,10 +236,11 @@ def check_ask(ask: Callable[[int, str], str]) -> Report:
             answers = {calculate(q) for q in together} - {expected}
             report.case(what, outcome, expected, _ask_hints(list(heard), answers, expected), function="ask")
         closed = watch.all_closed(server)
-    report.tidy(
-        closed,
-        "every connection was closed by your code",
-        "close the socket when you have the answer (a `with` block does it for you); "
-        "a socket left for Python's garbage collector to close counts as not closed",
-    )
+    if not program:
+        report.tidy(
+            closed,
+            "every connection was closed by your code",
+            "close the socket when you have the answer (a `with` block does it for you); "
+            "a socket left for Python's garbage collector to close counts as not closed",
+        )
     return report.finish()

@@ -55,7 +55,8 @@ from typing import Callable, Iterator
 from . import Hint, Report, Watch, always, is_unwritten
 from .lab_cases import CASES, KVOutcome
 from .lab_client import HANG_UP_TIMEOUT, IDLE_TIMEOUT, MAX_LINE, MAX_VALUE, Failed, KVClient
-from .server_under_test import ServerUnderTest, Stopped
+from .program import Program, program_hints
+from .server_under_test import Stopped, under_test
 
 __all__ = ["MAX_LINE", "MAX_VALUE", "IDLE_TIMEOUT", "HANG_UP_TIMEOUT", "ServeKV", "serving",
            "check_kv_server"]
@@ -88,8 +89,7 @@ def serving(serve_kv: ServeKV, idle_timeout: float = IDLE_TIMEOUT) -> Iterator[i
     if is_unwritten(serve_kv):
         raise NotImplementedError(UNWRITTEN)
     with Watch(timeout=None) as watch:
-        with ServerUnderTest(lambda listener, stop: serve_kv(listener, stop, idle_timeout), watch,
-                             "serve_kv", STOP_GRACE, "serve_kv") as server:
+        with under_test(serve_kv, watch, "serve_kv", STOP_GRACE, "serve_kv", idle_timeout) as server:
             if isinstance(server.error, NotImplementedError):
                 raise NotImplementedError(UNWRITTEN)
             if not server.alive:
@@ -134,6 +134,9 @@ def _stop_hints() -> list[Hint]:
         return isinstance(outcome, Stopped) and bool(outcome.open_timeouts)
 
     return [
+        Hint(lambda o: isinstance(o, Stopped) and o.program,
+             "the kit stops your program with SIGTERM: leave its default action (the program ends), or "
+             "end the loop in your handler and exit; a child process (fork) must end with it"),
         Hint(listener_blocking, "accept() without a timeout never lets your loop look at stop: "
                                 "listener.settimeout(0.1)"),
         Hint(client_waits, "when stop is set, shut down each client's socket "
@@ -144,9 +147,12 @@ def _stop_hints() -> list[Hint]:
     ]
 
 
-def _idle_client_at_stop(report: Report, serve_kv: ServeKV, watch: Watch) -> None:
-    with ServerUnderTest(lambda listener, stop: serve_kv(listener, stop, LONG_IDLE), watch,
-                         "serve_kv-idle", STOP_GRACE, "serve_kv") as server:
+def _idle_client_at_stop(report: Report, serve_kv: ServeKV | Program, watch: Watch) -> None:
+    with under_test(serve_kv, watch, "serve_kv-idle", STOP_GRACE, "serve_kv", LONG_IDLE) as server:
+        if isinstance(serve_kv, Program) and not server.alive:
+            report.case(f"stop is set while a client is connected and idle: {server.function} stops in time",
+                        server.dead(), True, program_hints())
+            return
         with KVClient(server.port) as idle:
             try:
                 idle.send(b"GET x\n")
@@ -174,21 +180,27 @@ def _thread_hint(errors: list[str]) -> str:
             "prints a traceback and leaves its socket open")
 
 
-def check_kv_server(serve_kv: ServeKV) -> Report:
-    """Check ``serve_kv(listener, stop, idle_timeout)`` from notebook 09, case by case."""
+def check_kv_server(serve_kv: ServeKV | Program) -> Report:
+    """Check ``serve_kv(listener, stop, idle_timeout)`` from notebook 09, case by case.
+
+    ``serve_kv`` may also be a ``Program`` (``./serve_kv PORT IDLE_TIMEOUT``, stopped by SIGTERM):
+    see ``program.py``.
+    """
     report = Report("serve_kv")
     if report.unwritten(serve_kv):
         return report
     with Watch(timeout=None) as watch:
-        with ServerUnderTest(lambda listener, stop: serve_kv(listener, stop, IDLE_TIMEOUT), watch,
-                             "serve_kv", STOP_GRACE, "serve_kv") as server:
+        with under_test(serve_kv, watch, "serve_kv", STOP_GRACE, "serve_kv", IDLE_TIMEOUT) as server:
+            died = program_hints(lambda o: o.error or server.error)
             for case in CASES:
                 failed = len(report.failures)
                 if not server.alive:
                     if failed:
                         report.skip(case.title, "your server is no longer running")
                     else:
-                        report.case(case.title, server.dead(), True, case.hints, function="serve_kv")
+                        report.case(case.title, server.dead(), True, [*died, *case.hints], function="serve_kv")
+                    if getattr(server, "start_error", None) is not None:
+                        return report.finish()  # a program that never served: one line says it all
                     continue
                 if failed >= MAX_FAILURES or (case.after_previous and not report.results[-1].ok):
                     report.skip(case.title, "fix the failures above first")
@@ -198,7 +210,7 @@ def check_kv_server(serve_kv: ServeKV) -> Report:
                     outcome = KVOutcome()
                 except Failed as failure:
                     outcome = KVOutcome(failure)
-                report.case(case.title, outcome, True, case.hints, function="serve_kv")
+                report.case(case.title, outcome, True, [*died, *case.hints], function="serve_kv")
                 if report.stopped:
                     return report
             if not server.alive:
@@ -208,11 +220,12 @@ def check_kv_server(serve_kv: ServeKV) -> Report:
                         _stop_hints())
         _idle_client_at_stop(report, serve_kv, watch)
         errors = list(watch.thread_errors)
-        left = watch.left_open()
+        left = len(watch.left_open()) + getattr(server, "unclosed", 0)
         watch.close_all()
         collected = watch.count_collected()
-    report.check(not errors, "no exception escaped your server's threads" if not errors
-                 else f"an exception escaped a thread: {errors[0]}", _thread_hint(errors))
+    if not isinstance(serve_kv, Program):  # a program has no threads of Python's to see
+        report.check(not errors, "no exception escaped your server's threads" if not errors
+                     else f"an exception escaped a thread: {errors[0]}", _thread_hint(errors))
     report.check(not left and not collected, "every client socket your server accepted was closed",
                  "close each client's socket when you are done with it (a `with sock:` block)")
     return report.finish()

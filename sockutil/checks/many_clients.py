@@ -33,7 +33,9 @@ from typing import Callable
 from ..names import LOOPBACK
 from ..races import time_clients
 from . import Hint, Outcome, Report, Watch, always
-from .server_under_test import Reply, Serve, ServerUnderTest, Stopped, describe_bytes, reset
+from .program import Program, program_hints
+from .server_under_test import (ProgramUnderTest, Reply, Serve, ServerUnderTest, Stopped, describe_bytes,
+                                reset, under_test)
 
 __all__ = ["Serve", "check_serve_upper"]
 
@@ -167,9 +169,13 @@ def _big(port: int, while_full: Callable[[], None], data: bytes = BIG) -> Reply:
     return Reply(value=got, ended=ended, words=words)
 
 
-def _with_small_send_buffer(server: ServerUnderTest, talk: Callable[[], Reply]) -> Reply:
-    """Run ``talk`` while the listener hands out sockets with a small send buffer."""
-    assert server.listener is not None
+def _with_small_send_buffer(server: ServerUnderTest | ProgramUnderTest, talk: Callable[[], Reply]) -> Reply:
+    """Run ``talk`` while the listener hands out sockets with a small send buffer.
+
+    A program's listener is its own, out of the kit's reach: its case runs with the usual buffers.
+    """
+    if server.listener is None:
+        return talk()
     server.listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
     return talk()
 
@@ -182,7 +188,7 @@ def _send_quietly(sock: socket.socket, data: bytes) -> None:
 
 
 # -------------------------------------------------------------------- hints
-def _hints(server: ServerUnderTest, modes: list[float | None]) -> list[Hint]:
+def _hints(server: ServerUnderTest | ProgramUnderTest, modes: list[float | None]) -> list[Hint]:
     """Hints for a functional case, chosen by what went wrong.
 
     ``modes`` are the timeouts of the student's sockets, seen while the big
@@ -205,6 +211,7 @@ def _hints(server: ServerUnderTest, modes: list[float | None]) -> list[Hint]:
         return 0.0 in modes and server.error is None and short_reply(outcome)
 
     return [
+        *program_hints(lambda o: o.error or server.error),
         Hint(lost_unsent, UNSENT),
         Hint(non_blocking, WRITE_BUFFER),
         Hint(lambda o: server.error is not None,
@@ -235,6 +242,12 @@ def _stop_hints() -> list[Hint]:
             t is not None and t > STOP_GRACE - 0.5 for t in outcome.open_timeouts)
 
     return [
+        Hint(lambda o: isinstance(o, Stopped) and o.program and not o.returned,
+             "the kit stops your program with SIGTERM: leave its default action (the program ends), "
+             "or, in your handler, end the loop and exit"),
+        Hint(lambda o: isinstance(o, Stopped) and o.program,
+             "when your program ends, the kernel closes every socket it still holds: a child process "
+             "(fork) that ignores SIGTERM keeps its client's connection open"),
         Hint(listener_blocking,
              "accept() without a timeout waits for the next client forever, so your loop never "
              "looks at stop: call listener.settimeout(0.1), or select() with a timeout"),
@@ -264,32 +277,36 @@ def _thread_hint(errors: list[str]) -> str:
 
 
 # -------------------------------------------------------------------- check
-def check_serve_upper(serve_upper: Serve) -> Report:
-    """Check ``serve_upper(listener, stop)`` from notebook 08: many clients at once, in capitals."""
+def check_serve_upper(serve_upper: Serve | Program) -> Report:
+    """Check ``serve_upper(listener, stop)`` from notebook 08: many clients at once, in capitals.
+
+    ``serve_upper`` may also be a ``Program`` (``./serve_upper PORT``, stopped by SIGTERM): see ``program.py``.
+    """
     report = Report("serve_upper")
     if report.unwritten(serve_upper):
         return report
     with Watch(timeout=None) as watch:
-        with ServerUnderTest(serve_upper, watch, "serve_upper", STOP_GRACE, "serve_upper") as server:
+        with under_test(serve_upper, watch, "serve_upper", STOP_GRACE, "serve_upper") as server:
             exercised = _functional_cases(report, server, watch)
             if report.stopped:
                 return report
         errors = list(watch.thread_errors)
-        left = watch.left_open()
+        left = len(watch.left_open()) + getattr(server, "unclosed", 0)
         watch.close_all()
         collected = watch.count_collected()
-    if exercised:  # no hygiene ticks for a server that did not meet every client
+    if exercised and not isinstance(serve_upper, Program):  # a program has no threads of Python's to see
         report.check(not errors,
                      "no exception escaped your server's threads (one client reset, one fell silent)"
                      if not errors else f"an exception escaped a thread: {errors[0]}",
                      _thread_hint(errors))
+    if exercised:  # no hygiene ticks for a server that did not meet every client
         report.check(not left and not collected, "every client socket your server accepted was closed",
                      "close each client's socket when you are done with it (a `with conn:` block "
                      "does it on every path)")
     return report.finish()
 
 
-def _functional_cases(report: Report, server: ServerUnderTest, watch: Watch) -> bool:
+def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest, watch: Watch) -> bool:
     """Every case but the hygiene ones; True if the server met every client (it kept running)."""
     modes: list[float | None] = []
     hints = _hints(server, modes)
@@ -320,6 +337,8 @@ def _functional_cases(report: Report, server: ServerUnderTest, watch: Watch) -> 
                 report.skip(what, "your server is no longer running")
             else:
                 report.case(what, server.dead(), expected, hints, function="serve_upper")
+            if getattr(server, "start_error", None) is not None:
+                return False  # a program that never served: one line says it all
             continue
         outcome = talk()
         if outcome.value != expected:
@@ -354,7 +373,7 @@ def _after_reset(port: int) -> Reply:
     return _converse(port, [(b"hello\n", 6)])
 
 
-def _race(report: Report, server: ServerUnderTest) -> None:
+def _race(report: Report, server: ServerUnderTest | ProgramUnderTest) -> None:
     # patience: the slow client sends after 1 s at the latest, well within the worked
     # solution's 1.5 s client timeout, so it is never dropped for its silence.
     race = time_clients(server.port, fast=6, slow_delay=0.5, message=b"hi\n", expected=b"HI\n",

@@ -28,8 +28,13 @@ import threading
 import time
 from typing import Callable
 
+import psutil
+
+from ..names import LOOPBACK
 from . import Hint, Outcome, Report, Watch, always, attempt, hung
 from .harness import KIT_THREAD_PREFIX
+from .program import Program, ProgramFailed, program_hints
+from .program_client import FALLBACK_PAUSE, read_between
 
 __all__ = ["check_serve_n"]
 
@@ -149,6 +154,9 @@ def _serve_hints(n: int, state: dict) -> list[Hint]:
         return hung(outcome) or outcome.raised(TimeoutError)
 
     return [
+        *program_hints(),
+        Hint(lambda o: o.raised(ProgramOutput), "print one record per client: a line 'HOST PORT LENGTH' "
+                                                "(printf(\"%s %d %zu\\n\", ...)), then its LENGTH bytes"),
         Hint(lambda o: hung(o) and not state.get("in_accept") and state.get("reading_after_eof"),
              "recv() returned b'': the client has closed its side and nothing more will come; "
              "stop reading then, close the connection, and go on to the next client"),
@@ -179,13 +187,8 @@ def _key_hint(result: dict, clients: list[_Client], server: tuple) -> str:
     return "accept() returns (new_socket, address): use that address as the key"
 
 
-def check_serve_n(serve_n: Callable[[socket.socket, int], dict]) -> Report:
-    """Check ``serve_n(listener, n) -> {address: bytes}`` with several real clients at once."""
-    report = Report("serve_n")
-    if report.unwritten(serve_n):
-        return report
-    n = len(CLIENT_PLANS)
-    state: dict = {}
+def _run_function(serve_n: Callable[[socket.socket, int], dict], n: int, state: dict) -> tuple:
+    """Call ``serve_n(listener, n)`` with the clients queued: (outcome, clients, server address, sockets left)."""
     with Watch(TIMEOUT) as watch:
         listener = socket.create_server(("127.0.0.1", 0), backlog=16)
         server_address = listener.getsockname()
@@ -222,6 +225,90 @@ def check_serve_n(serve_n: Callable[[socket.socket, int], dict]) -> Report:
             for client in clients:
                 client.thread.join(TIMEOUT)
         collected = watch.count_collected()
+    return outcome, clients, server_address, len(left) + collected
+
+
+class ProgramOutput(ProgramFailed):
+    """A serve_n program printed something that is not 'HOST PORT LENGTH' lines, each followed by its bytes."""
+
+
+def parse_records(output: bytes) -> dict:
+    """A serve_n program's output, ``HOST PORT LENGTH\\n`` then the bytes, per client, as serve_n's dict."""
+    records: dict = {}
+    rest = output
+    while rest:
+        line, newline, rest = rest.partition(b"\n")
+        fields = line.split()
+        if not newline or len(fields) != 3 or not fields[1].isdigit() or not fields[2].isdigit():
+            raise ProgramOutput(f"printed {line[:40]!r} where the kit expects a line 'HOST PORT LENGTH'")
+        size = int(fields[2])
+        if len(rest) < size:
+            raise ProgramOutput(f"announced {size} bytes but printed only {len(rest)}")
+        records[(fields[0].decode("ascii", "replace"), int(fields[1]))], rest = rest[:size], rest[size:]
+    return records
+
+
+def _read_by_program(server: tuple) -> Callable[[tuple], bool]:
+    """Has the program read all a client (at ``local``) sent? From the kernel's table; else after a pause."""
+    def read(local: tuple) -> bool:
+        done = read_between(local, server)
+        if done is None:
+            time.sleep(FALLBACK_PAUSE)  # no table to ask (not Linux): a pause is the best there is
+            return True
+        return done
+
+    return read
+
+
+def _run_program(program: Program, n: int, state: dict) -> tuple:
+    """``./serve_n PORT N`` with the clients connecting once it listens: as ``_run_function``."""
+    try:
+        running = program.start(n)
+    except ProgramFailed as error:
+        return Outcome(error=error), [], None, 0
+    with running:
+        server_address = (LOOPBACK, running.port)
+        clients = [_Client(server_address, pieces, _read_by_program(server_address)) for _, pieces in CLIENT_PLANS]
+        try:
+            for client in clients:
+                client.thread.start()
+            for client in clients:
+                client.connected.wait(TIMEOUT)
+            started = time.perf_counter()
+            outcome = Outcome(deadline=SERVE_DEADLINE)
+            if not running.wait(SERVE_DEADLINE):
+                statuses = [c.status for c in running.connections()]
+                state["reading_after_eof"] = psutil.CONN_CLOSE_WAIT in statuses
+                state["in_accept"] = not state["reading_after_eof"]
+                outcome.hung = True
+            elif running.process.returncode != 0:
+                outcome.error = running.failure()
+            else:
+                try:
+                    outcome.value = parse_records(running.stdout())
+                except ProgramOutput as error:
+                    outcome.error = error
+            outcome.seconds = time.perf_counter() - started
+        finally:
+            running.stop(0)
+            for client in clients:
+                client.thread.join(TIMEOUT)
+    return outcome, clients, server_address, 0
+
+
+def check_serve_n(serve_n: Callable[[socket.socket, int], dict] | Program) -> Report:
+    """Check ``serve_n(listener, n) -> {address: bytes}`` with several real clients at once.
+
+    ``serve_n`` may also be a ``Program``: ``./serve_n PORT N`` listens, serves ``n`` clients and
+    prints, for each, a line ``HOST PORT LENGTH`` and then the bytes it sent (see ``program.py``).
+    """
+    report = Report("serve_n")
+    if report.unwritten(serve_n):
+        return report
+    n = len(CLIENT_PLANS)
+    state: dict = {}
+    run = _run_program if isinstance(serve_n, Program) else _run_function
+    outcome, clients, server_address, left = run(serve_n, n, state)
     what = f"serve_n(listener, {n}) returns a dict"
     if not report.case(what, outcome, None, _serve_hints(n, state), function="serve_n",
                        same=lambda value, _: isinstance(value, dict)):
@@ -245,10 +332,11 @@ def check_serve_n(serve_n: Callable[[socket.socket, int], dict]) -> Report:
         else:
             report.check(False, f"{what}: got {type(got).__name__}, not bytes",
                          "store the bytes as they arrived: do not decode them")
-    report.tidy(
-        not left and not collected,
-        "your server closed each connection when it was done with it",
-        "close the socket accept() gave you (a `with` block does it for you); "
-        "a socket left for Python's garbage collector to close counts as not closed",
-    )
+    if not isinstance(serve_n, Program):  # a program's sockets are closed by the kernel when it ends: unseen
+        report.tidy(
+            not left,
+            "your server closed each connection when it was done with it",
+            "close the socket accept() gave you (a `with` block does it for you); "
+            "a socket left for Python's garbage collector to close counts as not closed",
+        )
     return report.finish()

@@ -37,10 +37,11 @@ from typing import Callable
 
 from ..names import LOOPBACK
 from .harness import KIT_THREAD_PREFIX, Outcome, describe_error, forget_traceback, short
+from .program import Program, ProgramFailed, RunningProgram
 from .watch import Watch
 
-__all__ = ["Reply", "Serve", "ServerUnderTest", "Stopped", "closed_within", "describe_bytes", "reset",
-           "wait_for_threads"]
+__all__ = ["ProgramUnderTest", "Reply", "Serve", "ServerUnderTest", "Stopped", "closed_within", "describe_bytes",
+           "reset", "under_test", "wait_for_threads"]
 
 #: A server as the notebooks write it: serve ``listener`` until ``stop`` is set.
 Serve = Callable[[socket.socket, threading.Event], None]
@@ -86,6 +87,7 @@ class Stopped(Outcome):
     listener_timeout: float | None = None
     open_timeouts: list[float | None] = field(default_factory=list)
     words: str = ""
+    program: bool = False  # the server was a program: its stop was SIGTERM
 
     def describe(self) -> str:
         return self.words
@@ -262,3 +264,98 @@ def describe_bytes(got: bytes, expected_size: int) -> str:
     if expected_size <= 100:
         return f"got {short(got)}"
     return f"{len(got):,} of {expected_size:,} bytes came back".replace(",", " ")
+
+
+class ProgramUnderTest:
+    """``ServerUnderTest``'s counterpart for a program (see ``program.py``): the same cases run against it.
+
+    The program binds the port it is given (there is no listener of the kit's:
+    ``listener`` is None); ``stop`` is SIGTERM to it, judged as a function's
+    return is: did it end within the grace, and was the quiet client's
+    connection closed. ``unclosed`` counts, just before the stop, the
+    connections its clients had closed and it had not: sockets never closed.
+    """
+
+    listener = None
+
+    def __init__(self, program: Program, name: str = "server", stop_grace: float = 2.0,
+                 function: str = "serve", inputs: tuple = ()) -> None:
+        self.program = program
+        self.name = name
+        self.function = function
+        self.stop_grace = stop_grace
+        self.inputs = inputs
+        self.running: RunningProgram | None = None
+        self.start_error: ProgramFailed | None = None
+        self.stopped: Stopped | None = None
+        self.unclosed = 0
+
+    def __enter__(self) -> ProgramUnderTest:
+        try:
+            self.running = self.program.start(*self.inputs)
+        except ProgramFailed as error:
+            self.start_error = error
+        return self
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the program is not serving: it failed to start, or it has ended; None while it runs."""
+        if self.start_error is not None:
+            return self.start_error
+        if self.running is not None and not self.running.alive and self.stopped is None:
+            return self.running.failure()
+        return None
+
+    @property
+    def port(self) -> int:
+        """Its port; 0 if it never started (no case then talks to it: ``alive`` is False)."""
+        return self.running.port if self.running is not None else 0
+
+    @property
+    def alive(self) -> bool:
+        return self.running is not None and self.running.alive and self.stopped is None
+
+    def settle(self, seconds: float = SETTLE) -> None:
+        if self.running is not None:
+            self.running.wait(seconds)
+
+    def dead(self) -> Outcome:
+        error = self.error or ProgramFailed(f"{self.program.name} is not running")
+        return Reply(error=error, ended="refused", words=f"your program: {error}")
+
+    def stop(self, idle: socket.socket | None = None) -> Stopped:
+        """SIGTERM (the program's ``stop``); judge whether it ended, and closed ``idle``, within the grace."""
+        if self.stopped is not None:
+            return self.stopped
+        assert self.running is not None
+        self.unclosed = self.running.unclosed()
+        started = time.monotonic()
+        returned = self.running.stop(self.stop_grace)
+        idle_closed = None
+        if idle is not None:
+            idle_closed = closed_within(idle, max(0.05, started + self.stop_grace - time.monotonic()))
+        stopped = Stopped(returned=returned, idle_closed=idle_closed, seconds=time.monotonic() - started,
+                          listener_timeout=0.0, program=True)
+        stopped.value = returned and idle_closed is not False
+        stopped.words = (f"{self.program.name} ended when it got SIGTERM" if returned else
+                         f"{self.program.name} was still running {self.stop_grace:g} s after SIGTERM, "
+                         f"and was killed")
+        if returned and idle_closed is False:
+            stopped.words += ", but the quiet client's connection was still open"
+        self.stopped = stopped
+        return stopped
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.running is not None:
+            self.running.close()
+
+
+def under_test(serve: Callable | Program, watch: Watch, name: str, stop_grace: float, function: str,
+               *inputs: object) -> ServerUnderTest | ProgramUnderTest:
+    """The server to run the cases against: ``serve(listener, stop, *inputs)``, or a program given ``inputs``."""
+    if isinstance(serve, Program):
+        return ProgramUnderTest(serve, name, stop_grace, function, inputs)
+    if not inputs:
+        return ServerUnderTest(serve, watch, name, stop_grace, function)
+    return ServerUnderTest(lambda listener, stop: serve(listener, stop, *inputs), watch, name, stop_grace,
+                           function)

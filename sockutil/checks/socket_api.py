@@ -38,9 +38,11 @@ from ..exercise_guard import guarded
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
-from .harness import KIT_THREAD_PREFIX
+from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, start_run
+from .program import Program, ProgramExited, ProgramHung, ProgramNotFound, program_hints
+from .program_client import client_call, pieces_read_by_peer
 
-__all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF"]
+__all__ = ["check_drain", "check_serve_once", "MAX_RECVS_AFTER_EOF", "THREAD_PREFIX"]
 
 #: Seconds any single step of a check waits (connect, recv, the student's function).
 STEP_TIMEOUT = 2.0
@@ -71,8 +73,6 @@ STUDENT_TIMEOUT = 0.5
 SILENT_PATIENCE = 3.0
 DEFAULT_TIMEOUT = STEP_TIMEOUT * 2.5
 
-#: Names of the threads that run the student's server, so tests can find stragglers.
-THREAD_PREFIX = f"{KIT_THREAD_PREFIX}-check:serve_once"
 
 
 # ---------------------------------------------------------------------- drain
@@ -111,6 +111,7 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
         return isinstance(value, (bytes, bytearray)) and len(value) < len(expected)
 
     return [
+        *program_hints(),
         Hint(raised(KeptReading), "b'' means the peer has closed and nothing more will come: "
                                    "stop at the first b''"),
         Hint(lambda o: o.hung or o.raised(TimeoutError),
@@ -130,8 +131,11 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
 
 
 @guarded("drain")   # the kit's own version of drain is refused (sockutil/exercise_guard.py)
-def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
-    """Check ``drain(sock) -> bytes``: it must return every byte until the peer closes."""
+def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
+    """Check ``drain(sock) -> bytes``: it must return every byte until the peer closes.
+
+    ``drain`` may also be a ``Program``: ``./drain PORT`` connects and prints what it received.
+    """
     report = Report("drain")
     if report.unwritten(drain):
         return report
@@ -140,19 +144,21 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
     cases = [
         ("a server that sends a greeting and closes: drain() returns all of it", _greeter, GREETING),
         (f"a message sent in {pieces} pieces, each after the last was read, comes back whole",
-         _in_pieces(read, finished), MESSAGE),
+         pieces_read_by_peer(MESSAGE, PIECE_SIZE, finished, PIECE_WAIT) if isinstance(drain, Program)
+         else _in_pieces(read, finished), MESSAGE),
         ("300 000 bytes come back whole", _big_sender, b"0123456789" * (BIG_SIZE // 10)),
         ("a server that closes without sending anything: drain() returns b''", _silent, b""),
     ]
-    recvs_after_eof = 0
+    recvs_after_eof, stuck = 0, False
     with Watch(STEP_TIMEOUT):
         for what, handler, expected in cases:
+            if stuck:  # a program that hung (or is missing) would again: one line says it
+                report.skip(what)
+                continue
             finished.clear()
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
-                    socket.create_connection(server.address, timeout=STEP_TIMEOUT) as raw:
-                counting = CountingSocket(raw, read)
-                outcome = attempt(drain, counting, deadline=STEP_TIMEOUT,
-                                  on_hang=lambda: raw.shutdown(socket.SHUT_RDWR))
+                    client_call(drain, server.address, read, STEP_TIMEOUT) as (call, counting, wake):
+                outcome = attempt(call, deadline=STEP_TIMEOUT, on_hang=wake)
                 finished.set()
                 read.set()
                 recvs_after_eof += counting.after_eof
@@ -168,54 +174,15 @@ def check_drain(drain: Callable[[socket.socket], bytes]) -> Report:
                     report.case(what, outcome, expected, hints, function="drain")
                 if report.stopped:
                     return report
-    report.tidy(recvs_after_eof == 0, "drain() stops calling recv() at the first b''",
-                f"recv() was called {recvs_after_eof} times after it had returned b''; "
-                "b'' will only come again, so stop there")
+                stuck = outcome.raised(ProgramHung, ProgramNotFound)
+    if not isinstance(drain, Program):  # a program's recv() calls are not seen: a loop on 0 shows as a hang
+        report.tidy(recvs_after_eof == 0, "drain() stops calling recv() at the first b''",
+                    f"recv() was called {recvs_after_eof} times after it had returned b''; "
+                    "b'' will only come again, so stop there")
     return report.finish()
 
 
 # ----------------------------------------------------------------- serve_once
-class _Run:
-    """One call of the student's ``serve_once`` in a kit thread; ``announce`` hands over the port."""
-
-    def __init__(self, serve_once: Callable[[Callable[[int], None]], bytes]) -> None:
-        self.port: int | None = None
-        self.outcome = Outcome()
-        self.done = threading.Event()
-        self._news = threading.Event()  # set by announce() and by the end of the call
-        self.thread = threading.Thread(target=self._target, args=(serve_once,), name=THREAD_PREFIX, daemon=True)
-        self.thread.start()
-
-    def _announce(self, port: int) -> None:
-        self.port = self.port if self.port is not None else int(port)
-        self._news.set()
-
-    def _target(self, serve_once: Callable[[Callable[[int], None]], bytes]) -> None:
-        try:
-            self.outcome = attempt(serve_once, self._announce)
-        finally:
-            self.done.set()
-            self._news.set()
-
-    def wait_for_port(self) -> int | None:
-        """The port the student announced, or None if the function ended (or stalled) first."""
-        self._news.wait(STEP_TIMEOUT)
-        return self.port
-
-    def finish(self, timeout: float) -> bool:
-        """Wait for the function to end; True if it did within ``timeout`` seconds."""
-        return self.done.wait(timeout)
-
-    def rescue(self, watch: Watch) -> None:
-        """End a student's accept() or recv() that has no timeout, so no thread is left behind."""
-        watch.wake()
-        if self.port is not None and not self.done.is_set():
-            with contextlib.suppress(OSError), \
-                    socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.shutdown(socket.SHUT_WR)
-        self.finish(STEP_TIMEOUT)
-
-
 def _client(port: int, pieces: list[bytes], pause: float = 0.0) -> tuple[bytes, str | None]:
     """Send ``pieces``, half-close, and read until b''. Returns (reply, problem or None)."""
     reply = b""
@@ -277,6 +244,7 @@ def _reply_hint(problem: str | None, returned: Outcome, expected: bytes) -> str:
 
 def _return_hints(expected: bytes) -> list[Hint]:
     return [
+        *program_hints(),
         Hint(hung, _TIMEOUTS),
         Hint(raised(TimeoutError), "the client half-closes after its request: receive until b''"),
         Hint(lambda o: isinstance(o.value, str), "return the request as bytes, as recv() gave it"),
@@ -287,22 +255,28 @@ def _return_hints(expected: bytes) -> list[Hint]:
     ]
 
 
-def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> Report:
-    """Check the one-shot server ``serve_once(announce) -> bytes`` with real clients."""
+def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Program) -> Report:
+    """Check the one-shot server ``serve_once(announce) -> bytes`` with real clients.
+
+    ``serve_once`` may also be a ``Program``: ``./serve_once PORT`` serves one client, prints its
+    request, and exits; an error (a timeout) is a non-zero exit status (see ``program.py``).
+    """
     report = Report("serve_once")
     if report.unwritten(serve_once):
         return report
     limit = STEP_TIMEOUT + 0.5  # the student's timeouts, and room to spare
-    runs: list[_Run] = []
+    runs: list[FunctionRun | ProgramRun] = []
+    failed = ProgramExited if isinstance(serve_once, Program) else TimeoutError  # how a program raises
 
-    def start(what: str) -> _Run | None:
+    def start(what: str) -> FunctionRun | ProgramRun | None:
         """A new run; None (and a cross) if it announced no port."""
-        run = _Run(serve_once)
+        run = start_run(serve_once)
         runs.append(run)
         if run.wait_for_port() is not None:
             return run
         if run.done.is_set():
             report.case(what, run.outcome, None, [
+                *program_hints(),
                 Hint(raised(TypeError, ValueError), "announce(port) takes the port number alone: "
                                                      "listener.getsockname()[1]"),
                 Hint(always, "bind, listen, then announce(port) before accept()")],
@@ -355,38 +329,39 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes]) -> Re
             report.check(True, what)
 
     with Watch(DEFAULT_TIMEOUT) as watch:
-        if exchange("a client sends b'hello' and half-closes: it gets b'HELLO' back, then b''", [b"hello"]) \
-                and not report.stopped:
-            exchange(f"a client sends {len(PIECES)} pieces 50 ms apart: it gets "
-                     f"{short(b''.join(PIECES).upper())} back", list(PIECES), PIECE_PAUSE)
-            exchange("a client sends 300 000 bytes: they all come back in capitals",
-                     [b"abcdefghij" * (BIG_SIZE // 10)], returned="serve_once returned all 300 000 bytes")
-            exchange("a client sends nothing and half-closes: it gets b'' at once", [])
+        try:
+            if exchange("a client sends b'hello' and half-closes: it gets b'HELLO' back, then b''", [b"hello"]) \
+                    and not report.stopped:
+                exchange(f"a client sends {len(PIECES)} pieces 50 ms apart: it gets "
+                         f"{short(b''.join(PIECES).upper())} back", list(PIECES), PIECE_PAUSE)
+                exchange("a client sends 300 000 bytes: they all come back in capitals",
+                         [b"abcdefghij" * (BIG_SIZE // 10)], returned="serve_once returned all 300 000 bytes")
+                exchange("a client sends nothing and half-closes: it gets b'' at once", [])
 
-            must_end("a client resets the connection: serve_once ends at once",
-                     lambda o: o.ok or o.raised(ConnectionError),
-                     f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
-                     "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
-            # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
-            must_end("a silent client (connects, sends nothing, never half-closes): "
-                     f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(TimeoutError),
-                     f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
-                     "let recv()'s TimeoutError propagate (do not catch it)",
-                     client=_silent_client, patience=SILENT_PATIENCE)
-            must_end("with no client at all, serve_once raises TimeoutError", raised(TimeoutError),
-                     f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
-                     "let accept()'s TimeoutError propagate (do not catch it)")
-
-        for run in runs:
-            if not run.done.is_set():
-                run.rescue(watch)
+                must_end("a client resets the connection: serve_once ends at once",
+                         lambda o: o.ok or o.raised(ConnectionError, ProgramExited),
+                         f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
+                         "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
+                # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
+                must_end("a silent client (connects, sends nothing, never half-closes): "
+                         f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(failed),
+                         f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
+                         "let recv()'s TimeoutError propagate (do not catch it)",
+                         client=_silent_client, patience=SILENT_PATIENCE)
+                must_end("with no client at all, serve_once raises TimeoutError", raised(failed),
+                         f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
+                         "let accept()'s TimeoutError propagate (do not catch it)")
+        finally:  # also on an interrupt: no run, and no program, is left behind
+            for run in runs:
+                if not run.done.is_set():
+                    run.rescue(watch)
         still_running = sum(not run.done.is_set() for run in runs)
         runs.clear()  # the outcomes hold the student's values; let them go before counting
         left_open = len(watch.left_open())
         watch.close_all()
         collected = watch.count_collected()
-    if report.stopped or not any(result.ok for result in report.results):
-        return report.finish()
+    if report.stopped or not any(result.ok for result in report.results) or isinstance(serve_once, Program):
+        return report.finish()  # a program's sockets cannot be seen: the kernel closes them when it ends
     if still_running:
         report.check(False, f"every socket was closed: {still_running} run(s) had not ended", _TIMEOUTS)
     elif left_open or collected:

@@ -1,0 +1,15 @@
+/* Wrong: recv() returning 0 is not taken as the end, so the loop never ends. */
+#include "kit.h"
+
+int main(int argc, char **argv) {
+    if (argc != 2) return 2;
+    int fd = connect_to(argv[1]);
+    char chunk[65536];
+    for (;;) {
+        ssize_t got = recv(fd, chunk, sizeof chunk, 0);
+        if (got < 0) break;
+        fwrite(chunk, 1, (size_t)got, stdout);
+    }
+    close(fd);
+    return 0;
+}

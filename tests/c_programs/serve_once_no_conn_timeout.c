@@ -1,0 +1,27 @@
+/* Wrong: the wait for a client is bounded (poll), but the connection has no timeout: a silent client blocks it. */
+#include "kit.h"
+#include <sys/time.h>
+#include <poll.h>
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: serve_once PORT\n"); return 2; }
+    struct timeval half = {0, 500000};
+    int listener = listen_on(argv[1]);
+    struct pollfd ready = {listener, POLLIN, 0};
+    if (poll(&ready, 1, 500) == 0) { fprintf(stderr, "no client\n"); return 1; }
+    int conn = accept(listener, NULL, NULL);
+    if (conn < 0) { perror("accept"); return 1; }
+    (void)half;  /* the connection gets no timeout */
+    static char request[1 << 20];
+    size_t have = 0;
+    ssize_t got;
+    while ((got = recv(conn, request + have, sizeof request - have, 0)) > 0) have += (size_t)got;
+    if (got < 0) { perror("recv"); return 1; }
+    static char reply[1 << 20];
+    for (size_t i = 0; i < have; i++) reply[i] = (char)toupper((unsigned char)request[i]);
+    if (send_all(conn, reply, have) < 0) { perror("send"); return 1; }
+    close(conn);
+    close(listener);
+    fwrite(request, 1, have, stdout);
+    return 0;
+}

@@ -1,0 +1,26 @@
+/* Wrong: ignores SIGTERM, the kit's stop, so the server never stops (the kit has to kill it). */
+#include "kit.h"
+
+static void serve(int conn) {
+    char data[65536];
+    ssize_t got;
+    while ((got = recv(conn, data, sizeof data, 0)) > 0) {
+        for (ssize_t i = 0; i < got; i++) data[i] = (char)toupper((unsigned char)data[i]);
+        if (send_all(conn, data, (size_t)got) < 0) break;
+    }
+    close(conn);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: serve_upper PORT\n"); return 2; }
+    signal(SIGCHLD, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);  /* "never stop me": the kit's stop is ignored */
+    int listener = listen_on(argv[1]);
+    for (;;) {
+        int conn = accept(listener, NULL, NULL);
+        if (conn < 0) { if (errno == EINTR) continue; perror("accept"); return 1; }
+        pid_t child = fork();
+        if (child == 0) { close(listener); serve(conn); _exit(0); }
+        close(conn);  /* the child has its own copy */
+    }
+}
