@@ -152,7 +152,8 @@ def test_an_accept_without_timeout_waiting_for_one_client_too_many_is_ended_and_
     assert "did not return within 1 s" in out
     assert "accept exactly n clients" in out
     assert not report.passed
-    assert time.perf_counter() - start < 1.0 + 1.0 + 3.0
+    # Without the check's wake the accept would wait for ever; 20 s tells that apart even on a loaded machine.
+    assert time.perf_counter() - start < 20
 
 
 def test_serve_n_leaves_nothing_behind(capsys):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import selectors
 import socket
 import threading
-import time
 import warnings
 
 from sockutil.checks.many_clients import check_serve_upper
@@ -44,13 +43,15 @@ def _not_yet() -> None:
 
 
 def test_a_stub_its_source_does_not_reveal_is_one_line_and_quick(capsys):
+    calls = []
+
     def stub(listener, stop):
+        calls.append(listener)
         _not_yet()
 
-    started = time.monotonic()
     report = check_serve_upper(stub)
     out = capsys.readouterr().out
-    assert time.monotonic() - started < 2
+    assert len(calls) == 1  # quick: the first call's NotImplementedError ends the check, no other case runs
     assert report.stopped and out.count("\n") == 1
     assert out.startswith("✘ write serve_upper() first") and "✔" not in out
 
