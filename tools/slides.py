@@ -36,7 +36,7 @@ The rules, first match wins, and why:
   demo the section opens with; and every cell that shows a **figure**
   (``image/png``) or a **live panel** (a widget): ``subslide``, each demo on a
   slide of its own, its code above its output. Not demos: a **set-up** cell
-  (nothing but imports and ``print`` calls, such as "ready"), and the code of
+  (imports, and at most ``print`` calls, such as "ready"), and the code of
   the sections that close a notebook (**Key points**, **Cleaning up**), which
   stops servers and removes files. Nor is a code cell that comes after a
   worked solution in its section: it runs the solution, and its output
@@ -47,9 +47,12 @@ The rules, first match wins, and why:
   ``skip``. They still run when the instructor runs the notebook before
   presenting (Run → Run All Cells), so every shown demo has what it needs.
 
-The notebook itself gets ``metadata.rise = {"scroll": true}``, which RISE
-reads over its settings: a slide taller than the screen (a title with its
-Questions and Objectives, a long exercise) scrolls instead of being cut off.
+The notebook itself gets ``metadata.rise``, which RISE reads over its
+settings: ``scroll``, so that a slide taller than the screen (a title with
+its Questions and Objectives, a long exercise) scrolls instead of being cut
+off; and the ``white`` theme, reveal.js's light theme whose font ships with
+RISE (the default theme, ``simple``, fetches its fonts from Google Fonts: a
+classroom without the internet would get other fonts, or wait for them).
 
     python tools/slides.py            # write the metadata into every notebook
     python tools/slides.py --check    # change nothing; exit 1 if a notebook differs from the rules
@@ -77,8 +80,9 @@ SOLUTION_TAG = "solution"
 #: Output MIME types that make a code cell a key demo wherever it is: a figure, a live panel.
 FIGURE = "image/png"
 PANEL = "application/vnd.jupyter.widget-view+json"
-#: RISE's notebook settings, read over the user's (``scroll``: a tall slide scrolls, not cut off).
-RISE_SETTINGS = {"scroll": True}
+#: RISE's notebook settings, read over the user's: a tall slide scrolls rather than being cut off; a light
+#: theme whose font ships with RISE (the default, "simple", loads Google Fonts from the internet).
+RISE_SETTINGS = {"scroll": True, "theme": "white"}
 #: Headings of the sections that close a notebook: their code is housekeeping, never a demo.
 CLOSING_SECTIONS = ("Key points", "Cleaning up")
 #: The slide types RISE understands ("-" continues the current slide; the rules never need it).
@@ -112,13 +116,14 @@ def is_statement(cell: nbformat.NotebookNode) -> bool:
 
 
 def is_setup(source: str) -> bool:
-    """Whether a code cell only sets up: every statement an import or a ``print(...)`` call."""
+    """Whether a code cell only sets up: imports, and perhaps ``print(...)`` calls ("ready")."""
     try:
         tree = compile(source, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError:  # IPython syntax (magics, ``!``): not plain set-up
         return False
-    return bool(tree.body) and all(
-        isinstance(node, (ast.Import, ast.ImportFrom))
+    imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return bool(imports) and all(
+        node in imports
         or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name) and node.value.func.id == "print")
         for node in tree.body)
