@@ -116,7 +116,7 @@ def test_every_notebook_has_a_slide_type_on_every_cell_and_rise_s_settings():
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert {kind_of(cell) for cell in nb.cells} <= set(slides.SLIDE_TYPES), path.name
-        assert nb.metadata["rise"] == {"scroll": True, "theme": "white"}, path.name
+        assert nb.metadata["rise"] == {"scroll": True, "theme": "white", "transition": "none"}, path.name
         nbformat.validate(nb)
 
 

@@ -52,7 +52,10 @@ settings: ``scroll``, so that a slide taller than the screen (a title with
 its Questions and Objectives, a long exercise) scrolls instead of being cut
 off; and the ``white`` theme, reveal.js's light theme whose font ships with
 RISE (the default theme, ``simple``, fetches its fonts from Google Fonts: a
-classroom without the internet would get other fonts, or wait for them).
+classroom without the internet would get other fonts, or wait for them);
+and no ``transition``: the next slide appears at once instead of sliding
+in, which is calmer on a projector and spares viewers whom motion troubles
+(WCAG 2.3.3, animation from interactions).
 
     python tools/slides.py            # write the metadata into every notebook
     python tools/slides.py --check    # change nothing; exit 1 if a notebook differs from the rules
@@ -81,8 +84,8 @@ SOLUTION_TAG = "solution"
 FIGURE = "image/png"
 PANEL = "application/vnd.jupyter.widget-view+json"
 #: RISE's notebook settings, read over the user's: a tall slide scrolls rather than being cut off; a light
-#: theme whose font ships with RISE (the default, "simple", loads Google Fonts from the internet).
-RISE_SETTINGS = {"scroll": True, "theme": "white"}
+#: theme whose font ships with RISE (the default, "simple", loads Google Fonts from the internet); no motion.
+RISE_SETTINGS = {"scroll": True, "theme": "white", "transition": "none"}
 #: Headings of the sections that close a notebook: their code is housekeeping, never a demo.
 CLOSING_SECTIONS = ("Key points", "Cleaning up")
 #: The slide types RISE understands ("-" continues the current slide; the rules never need it).
