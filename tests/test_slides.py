@@ -124,7 +124,7 @@ def test_running_the_tool_changes_nothing(tmp_path):
     for path in NOTEBOOKS:
         shutil.copy(path, tmp_path / path.name)
     copies = sorted(tmp_path.glob("*.ipynb"))
-    assert slides.run(copies, check=True) == 0
+    assert slides.run(copies, check=True) == 0, "a notebook's slides differ from the rules: run python tools/slides.py"
     assert slides.run(copies, check=False) == 0
     for path, copy in zip(NOTEBOOKS, copies):
         assert copy.read_bytes() == path.read_bytes(), f"{path.name} changed when the tool ran again"
