@@ -30,9 +30,11 @@ and both sockets are closed on every path.
 from __future__ import annotations
 
 import contextlib
+import queue
 import random
 import socket
 import threading
+import time
 from dataclasses import dataclass, fields
 from typing import Callable, Iterable
 
@@ -66,6 +68,14 @@ class CountingSocket(socket.socket):
 
     ``taken``: bytes taken so far; ``empty_reads``: calls that returned ``b""``
     (asked for at least one byte); ``reading``: a call is waiting right now.
+
+    Why no lock: the reader's thread may be stopped by an asynchronous
+    exception (``interrupt.py``) at any instruction, and one that lands inside
+    a ``with lock:`` statement's entry leaves the lock held for ever, so that
+    the check waits on it for ever. The reader's side therefore only sets
+    attributes and puts a token into a ``SimpleQueue`` (a C call that takes no
+    lock a Python exception can strand); the feeder waits on that queue.
+    ``tests/test_reader_bench.py`` raises an exception at every instruction.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -74,15 +84,14 @@ class CountingSocket(socket.socket):
         self.empty_reads = 0
         self.reading = False
         self.released = False
-        self.changed = threading.Condition()
+        self._news: queue.SimpleQueue[None] = queue.SimpleQueue()   # a token per change, for wait_taken
 
     def _took(self, nbytes: int, asked: int) -> None:
-        with self.changed:
-            self.reading = False
-            self.taken += nbytes
-            if nbytes == 0 and asked > 0:
-                self.empty_reads += 1
-            self.changed.notify_all()
+        self.reading = False
+        if nbytes == 0 and asked > 0:
+            self.empty_reads += 1
+        self.taken += nbytes
+        self._news.put(None)
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         self.reading = True
@@ -105,17 +114,22 @@ class CountingSocket(socket.socket):
         return count
 
     def wait_taken(self, total: int, timeout: float = SYNC_WAIT) -> bool:
-        """Wait until the reader has taken ``total`` bytes; False if it took too long or the session ended."""
-        with self.changed:
-            return self.changed.wait_for(lambda: self.taken >= total or self.released, timeout) and (
-                self.taken >= total
-            )
+        """Wait until the reader has taken ``total`` bytes; False if it took too long or the session ended.
+
+        One waiter at a time (the feeder): each token wakes it to look again.
+        """
+        deadline = time.monotonic() + timeout
+        while self.taken < total and not self.released:
+            try:
+                self._news.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return False
+        return self.taken >= total
 
     def release(self) -> None:
         """End every ``wait_taken``: the session is over."""
-        with self.changed:
-            self.released = True
-            self.changed.notify_all()
+        self.released = True
+        self._news.put(None)
 
 
 @dataclass
