@@ -138,3 +138,15 @@ def test_the_gallery_right_solution_is_the_notebooks(notebook, exercise):
     assert blocks, f"{notebook} has no solution cells"
     for block in blocks:
         assert block in right, f"right.py of {exercise} differs from this solution cell:\n{block[:200]}"
+
+
+def test_a_server_that_closes_the_listener_at_once_gets_verdicts_and_no_hygiene_tick(capsys):
+    def serve_kv(listener, stop, idle_timeout=None):
+        listener.close()   # the student's mistake: no client can connect any more
+        stop.wait(5)
+
+    report = check_kv_server(serve_kv)
+    out = capsys.readouterr().out
+    assert not report.passed and "Traceback" not in out
+    assert "the client could not connect (ConnectionRefusedError)" in out
+    assert "every client socket your server accepted was closed" not in out, "no tick for a server that served no one"

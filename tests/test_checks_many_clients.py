@@ -188,3 +188,14 @@ def test_a_selectors_loop_with_a_write_buffer_passes_too(capsys):
     report = check_serve_upper(selectors_upper)
     out = capsys.readouterr().out
     assert report.passed, out
+
+
+def test_a_server_that_closes_the_listener_at_once_gets_a_verdict_not_a_traceback(capsys):
+    def closes_it(listener, stop):
+        listener.close()   # the student's mistake: the socket the clients need is gone
+        stop.wait(5)
+
+    report = check_serve_upper(closes_it)
+    out = capsys.readouterr().out
+    assert not report.passed
+    assert "Traceback" not in out and "✘" in out

@@ -55,7 +55,10 @@ class KVClient:
     """A test client that reads the protocol's replies, with a timeout on every call."""
 
     def __init__(self, port: int, timeout: float = REPLY_TIMEOUT) -> None:
-        self.sock = socket.create_connection((LOOPBACK, port), timeout=timeout)
+        try:
+            self.sock = socket.create_connection((LOOPBACK, port), timeout=timeout)
+        except OSError as error:   # nothing accepts (a listener closed early): the case says so, no traceback
+            raise Failed(f"the client could not connect ({type(error).__name__})", "closed_early") from None
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # tiny pieces go out at once
         self.buffer = b""
 
