@@ -14,9 +14,10 @@ they come back as themselves. Frames' times are kept relative to the first
 frame of their list: the wall-clock time means nothing to a replay.
 
 Recording is a maintainer's step: with ``SOCKUTIL_RECORD`` naming a file,
-every live experiment is also written there, e.g.
+every live experiment is also written there (an absolute path: the kernel
+runs in the notebook's folder), e.g.
 
-    sudo SOCKUTIL_RECORD=notebooks/data/12-two-hosts.json \
+    sudo SOCKUTIL_RECORD="$PWD/notebooks/data/12-two-hosts.json" \
         .venv/bin/python tools/refresh_notebooks.py --no-nav notebooks/12-two-hosts.ipynb
 
 A replay of an experiment the recording lacks, or of one made with other
