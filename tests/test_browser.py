@@ -50,6 +50,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from build_site import CHROMIUM_ARGS, chromium_candidate  # noqa: E402  (one browser lookup for the kit)
+
+sys.path.remove(str(Path(__file__).resolve().parent.parent / "tools"))
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The notebooks to open; another folder can be tried with SOCKUTIL_NOTEBOOKS.
 NOTEBOOKS = Path(os.environ.get("SOCKUTIL_NOTEBOOKS", ROOT / "notebooks"))
@@ -68,15 +73,6 @@ JUPYTERLAB_IN_OUTPUTS = (
      "the kit prints each figure's text equivalent in the cells beside it"),
 )
 PANEL_CLASSES = ("ServerPanel(", "ClientConsole(", "StreamLab(", "ManyClients(")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 INSTALL_HINT = (
     "Chromium is needed for the real-browser test: on Debian or Ubuntu run "
     "`sudo apt-get install chromium` (the test uses /usr/bin/chromium, or set "
@@ -103,7 +99,7 @@ def panel_notebooks() -> list[Path]:
 
 
 def chromium_path() -> str:
-    candidate = os.environ.get("SOCKUTIL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    candidate = chromium_candidate()
     if not Path(candidate).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"no browser under CI. {INSTALL_HINT}")

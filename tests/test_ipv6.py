@@ -12,7 +12,6 @@ import html
 import re
 import socket
 import threading
-import time
 
 import pytest
 
@@ -23,6 +22,7 @@ from sockutil.servers import Server
 from sockutil.widgets import ClientConsole, ServerPanel, close_all_panels
 from sockutil.widgets.server_panel import _exposure
 from tests.ipv6_helpers import needs_ipv6
+from tests.polling import wait_until
 
 
 def plain(text: str) -> str:
@@ -148,15 +148,6 @@ def panels():
     for thread in threading.enumerate():
         if thread.name.startswith("sockutil-console:"):
             thread.join(5)
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @needs_ipv6

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.tool_loading import load_tool
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)   # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load("student_edition")
-table = _load("nbgrader_cells")
+tool = load_tool("student_edition")
+table = load_tool("nbgrader_cells")
 
 
 def is_note(cell) -> bool:

@@ -29,21 +29,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.tool_loading import load_tool
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)   # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load("student_package")
-edition = _load("student_edition")
-table = _load("nbgrader_cells")
+tool = load_tool("student_package")
+edition = load_tool("student_edition")
+table = load_tool("nbgrader_cells")
 
 #: Seconds a notebook may take to reach its last exercise: the slowest takes a few seconds alone.
 NOTEBOOK_TIMEOUT = 240

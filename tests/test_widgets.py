@@ -7,7 +7,6 @@ import re
 import socket
 import sys
 import threading
-import time
 
 import pytest
 
@@ -17,20 +16,12 @@ from sockutil.clients import connect, recv_until_closed, request
 from sockutil.handlers import HELLO_MESSAGE
 from sockutil.servers import Server, running_servers
 from sockutil.widgets import ClientConsole, ManyClients, ServerPanel, StreamLab, close_all_panels
+from tests.polling import wait_until
 
 
 def plain(text):
     """An HTML value as the text a reader sees."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def wait_until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @pytest.fixture(autouse=True)

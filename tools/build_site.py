@@ -83,7 +83,7 @@ PDF_MARKER = "<!-- pdf -->"
 #: The PDF's name, in OUT/ and beside the website's home page.
 PDF_NAME = "course.pdf"
 PDF_LINK = f'\nThe whole course is also one PDF, for print or offline reading: <a href="{PDF_NAME}">{PDF_NAME}</a>.\n'
-#: Chromium's flags, as tests/test_browser.py starts it: no sandbox (CI runs as root), nothing fetched.
+#: Chromium's flags, here and in tests/test_browser.py: no sandbox (CI runs as root), nothing fetched.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -243,9 +243,14 @@ def sphinx(builders: list[str], source: Path, out: Path, repository: str) -> Non
         raise SiteError("\n".join(failures))
 
 
+def chromium_candidate() -> str:
+    """Where the kit looks for a browser: SOCKUTIL_CHROMIUM, else Debian's Chromium (tests/test_browser.py too)."""
+    return os.environ.get("SOCKUTIL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
 def chromium() -> str:
-    """Debian's Chromium, or the browser SOCKUTIL_CHROMIUM names (as tests/test_browser.py finds it)."""
-    candidate = os.environ.get("SOCKUTIL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    """Debian's Chromium, or the browser SOCKUTIL_CHROMIUM names; a clear error if there is none."""
+    candidate = chromium_candidate()
     if not Path(candidate).exists():
         raise SiteError(
             "the PDF is printed by Chromium: on Debian or Ubuntu `sudo apt-get install chromium`, "
