@@ -14,7 +14,8 @@ in the event loop.
 
 ``race(model, clients, work)`` starts the model on a loopback port, starts
 ``clients`` clients at the same moment, and returns each client's completion
-time in seconds. A client that gets no reply is a failure, not a slow client:
+time in seconds, counted from that common start (so the last client served
+one at a time has waited for every piece of work before it). A client that gets no reply is a failure, not a slow client:
 ``race`` then raises ``ClientsFailedError`` (its ``times`` hold the clients
 that did finish). Every wait is bounded, and every model's ``stop()`` ends
 its threads at once and may be called twice.
@@ -256,12 +257,17 @@ def race(model: Model, clients: int, work: float, timeout: float = 30.0) -> list
     failures: dict[int, str] = {}
     port, stop = model(work)
     try:
-        start_line = threading.Barrier(clients + 1, timeout=timeout)
+        # One clock for all: the barrier's action runs once, before any
+        # client is released, so no client's time misses work done for
+        # another client that happened to start first.
+        start: list[float] = []
+        start_line = threading.Barrier(clients + 1, action=lambda: start.append(time.perf_counter()),
+                                       timeout=timeout)
 
         def client(index: int) -> None:
             try:
                 start_line.wait()
-                t0 = time.perf_counter()
+                t0 = start[0]
                 with socket.create_connection((LOOPBACK, port), timeout=timeout) as sock:
                     sock.sendall(b"request\n")
                     reply = recv_until_closed(sock)

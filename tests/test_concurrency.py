@@ -1,9 +1,10 @@
 """The three concurrency models and the race between them, over loopback.
 
-No test here measures time: concurrency is shown by counting the requests
+No test here measures a speed: concurrency is shown by counting the requests
 that are being worked on at once (each model calls ``on_work`` as a request's
 work begins), with the work long enough that a serial server could never have
-two at once.
+two at once. The only times asserted are lower bounds that the work's sleeps
+guarantee.
 """
 
 from __future__ import annotations
@@ -194,4 +195,30 @@ def test_a_refused_client_is_named_as_refused():
         concurrency.race(nothing_listens, 2, 0.0)
     assert set(info.value.failures.values()) == {"ConnectionRefusedError"}
     assert info.value.times == [None, None]
+    assert_no_model_threads()
+
+
+def test_race_counts_every_client_from_the_common_start(monkeypatch):
+    """A client whose thread runs late after the start still counts the work served before it.
+
+    Client 2 is held after the start line until client 1 has been served
+    completely (a hook in the barrier, no sleep). Served one at a time, client 2
+    finishes after both pieces of work; counted from its own late clock (the
+    old code) it seemed to wait for one.
+    """
+    work = 0.2
+
+    class LateSecondClient(threading.Barrier):
+        def wait(self, timeout=None):
+            index = super().wait(timeout)
+            if threading.current_thread().name.endswith("client-2"):
+                first = [t for t in threading.enumerate() if t.name.endswith("race:client-1")]
+                for thread in first:
+                    thread.join(BOUND)
+            return index
+
+    monkeypatch.setattr(concurrency.threading, "Barrier", LateSecondClient)
+    times = concurrency.race(concurrency.iterative, 2, work)
+    assert min(times) >= work
+    assert max(times) >= 2 * work, times
     assert_no_model_threads()
