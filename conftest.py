@@ -29,9 +29,13 @@ transport; there the kernels keep TCP.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 import uuid
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +55,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """``--dist loadfile``, with ``SPREAD`` files spread (run in xdist's controller process)."""
     if config.getvalue("dist") != "loadfile":
         return None  # xdist's own scheduler for every other mode
+    # xdist would sort the units by their number of tests, putting the notebooks
+    # with the most cells first, not the longest ones: 08, the longest, then
+    # started fifth and ended the run seconds after every other worker was done.
+    # The order of pytest_collection_modifyitems (below) is the one wanted.
+    config.option.loadscopereorder = False
     from xdist.scheduler import LoadFileScheduling
 
     class SpreadingLoadFile(LoadFileScheduling):
@@ -88,24 +97,43 @@ def pytest_configure(config: pytest.Config) -> None:
     nbval.kernel.KernelManager = ipc_kernel_manager()
 
 
-def start_order(nodeid: str) -> tuple[int, int]:
-    """Where a test's unit of work goes in the queue: the numbered notebooks first, the highest first.
+#: Seconds each notebook's cells took, measured by ``instructors/measure_times.py``.
+TIMINGS = Path(__file__).resolve().parent / "instructors" / "timings.json"
 
-    Why: ``loadfile`` hands files out in collection order, alphabetical, so the
-    last notebooks started last, and the long ones are there (12 waits through
-    retransmission timeouts, 11 measures throughput, 08 races clients): one of
-    them started at the end kept its worker busy after every other had finished.
-    Started first, their waits overlap the other notebooks' work. Every other
-    test keeps its order, after the notebooks.
+
+def notebook_seconds(timings: Path = TIMINGS) -> dict[str, float]:
+    """Each notebook's measured cell time (the mean of the runs saved in ``timings``); {} without the file."""
+    try:
+        saved = json.loads(timings.read_text(encoding="utf-8"))["notebooks"]
+        return {name: sum(entry["cells_s"]) / len(entry["cells_s"]) for name, entry in saved.items()}
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        return {}
+
+
+def start_order(nodeid: str, seconds: dict[str, float], unit_sizes: dict[str, int]) -> tuple[int, float]:
+    """Where a test's unit of work goes in the queue: the numbered notebooks first, the longest first.
+
+    Why: with two cores, a run's end is set by the unit that starts last and
+    runs long. Handing out the longest first (the classic "longest processing
+    time" rule) lets the short ones fill in around them. A notebook's length is
+    its measured time (``notebook_seconds``); a notebook not measured yet goes
+    first, as it may be long. Every other unit follows, the ones with the most
+    tests first, which is xdist's own order.
     """
     path = nodeid.split("::", 1)[0]
-    if path.startswith("notebooks/") and path.endswith(".ipynb"):
-        number = path.removeprefix("notebooks/")[:2]
-        if number.isdigit():
-            return (0, -int(number))
-    return (1, 0)
+    name = path.removeprefix("notebooks/")
+    if path.startswith("notebooks/") and name.endswith(".ipynb") and name[:2].isdigit():
+        return (0, -seconds.get(name, math.inf))
+    return (1, -unit_sizes.get(split_scope(nodeid), 0))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Numbered notebooks first, from the highest number down (see ``start_order``); cells keep their order."""
-    items.sort(key=lambda item: start_order(item.nodeid))   # a stable sort: within a file nothing moves
+    """Units of work in ``start_order``; the tests of one unit keep their order.
+
+    Every worker sorts its collection the same way (xdist requires identical
+    collections), and the scheduler takes units in this order: see
+    ``pytest_xdist_make_scheduler``, which turns off xdist's own reordering.
+    """
+    seconds = notebook_seconds()
+    unit_sizes = Counter(split_scope(item.nodeid) for item in items)
+    items.sort(key=lambda item: start_order(item.nodeid, seconds, unit_sizes))   # stable: a unit's tests keep their order

@@ -13,9 +13,15 @@ the ratio. Its last line is
     nbval: kit X s, floor Y s (ratio R)
 
 The floor is the same number of notebooks, each with one cell that prints one
-line and its saved output, written to a temporary folder. Each figure is the
-wall time of one whole ``pytest`` process, start-up included for both, so the
-ratio compares like with like. With ``--rounds N`` the two alternate N times
+line and its saved output, written to a temporary folder inside the
+repository (under the ignored ``build/``). Inside, not in the system's
+temporary folder: pytest names a test by its path from the repository's root,
+and a file outside it gets no path in its name, so thirteen floor notebooks
+were thirteen tests all called ``::Cell 0``, which xdist ran as one. Inside,
+the project's ``conftest.py`` also applies to the floor as it does to the kit.
+Every run must have run as many cells as its notebooks hold, or it counts as
+failed. Each figure is the wall time of one whole ``pytest`` process,
+start-up included for both, so the ratio compares like with like. With ``--rounds N`` the two alternate N times
 and the medians are compared (the machine's load moves both).
 
 The target: R at most 2.5. The exit status is 1 if the target is missed, and
@@ -25,9 +31,11 @@ Read R knowing what moves it. The floor is almost all CPU (kernels and
 workers starting), the kit adds waits (timeouts, pauses) that take the same
 time however busy the machine is. So other programs on the CPU slow the floor
 more than the kit, and R falls; an idle machine gives the highest R. On this
-project's 2-core machine with four workers, three rounds gave R 2.28 and 2.36,
-and 1.63 while other programs kept the CPU busy; single rounds on one machine
-differed by up to a tenth, hence ``--rounds``.
+project's 2-core machine with four workers, three rounds gave R 2.06 and 1.98
+(kit 17.5 and 16.8 s, floor 8.5 s), and 1.88 while two other processes kept
+both cores busy. (Figures printed before 2026-11-29, about 2.3 to 2.7, came
+from a floor that ran one notebook instead of thirteen.) Single rounds on one
+machine differed by up to a tenth, hence ``--rounds``.
 
     python benchmarks/nbval_time.py [--rounds N] [--target R] [NOTEBOOK ...]
 """
@@ -102,6 +110,16 @@ def run_pytest(paths: list[Path], report: Path, timeout: float = RUN_TIMEOUT) ->
     return time.perf_counter() - start, result.stdout + result.stderr, result.returncode
 
 
+def code_cells(paths: list[Path]) -> int:
+    """How many tests nbval makes of ``paths``: one per code cell."""
+    return sum(cell.cell_type == "code" for path in paths for cell in nbformat.read(path, as_version=4).cells)
+
+
+def cases(report: Path) -> int:
+    """How many tests a JUnit report holds."""
+    return sum(1 for _ in ElementTree.parse(report).iter("testcase"))
+
+
 def failures(report: Path) -> list[tuple[str, str]]:
     """(test id, first part of its message) for every failed or erroring test in a JUnit report."""
     found = []
@@ -143,13 +161,20 @@ def main(argv: list[str] | None = None) -> int:
     kit_times: list[float] = []
     floor_times: list[float] = []
     per_notebook: dict[str, list[float]] = defaultdict(list)
-    with tempfile.TemporaryDirectory(prefix="nbval-floor-") as scratch:
+    (ROOT / "build").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nbval-floor-", dir=ROOT / "build") as scratch:
         folder = Path(scratch)
         floor = write_floor(folder, len(notebooks), like=notebooks[0])
         report = folder / "report.xml"
+        expected = {"floor": code_cells(floor), "kit": code_cells(notebooks)}
         for _ in range(args.rounds):
             for paths, times, label in ((floor, floor_times, "floor"), (notebooks, kit_times, "kit")):
                 seconds, output, status = run_pytest(paths, report)
+                ran = cases(report) if report.is_file() else 0
+                if status == 0 and ran != expected[label]:
+                    print(output[-2000:])
+                    print(f"the {label} run ran {ran} tests, not one per code cell ({expected[label]}): no figure")
+                    return 2
                 if status != 0:
                     for name, message in failures(report) if report.is_file() else []:
                         print(f"  FAILED {name}: {message}")

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from types import ModuleType
 
@@ -23,6 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALLEST = ROOT / "notebooks" / "00-start-here.ipynb"
+SECOND = ROOT / "notebooks" / "01-message-passing.ipynb"
 
 
 def load(path: Path, name: str) -> ModuleType:
@@ -120,6 +122,62 @@ def test_a_notebook_keeps_its_cells_in_order():
     assert sent == [f"notebooks/08-many-clients.ipynb::Cell {i}" for i in range(6)]
 
 
+class _Item:
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
+def _units_in_start_order(collection: list[str], seconds: dict[str, float], monkeypatch) -> list[str]:
+    """The units one worker is sent, in order, after the project's sort of ``collection``."""
+    monkeypatch.setattr(root_conftest, "notebook_seconds", lambda: seconds)
+    items = [_Item(nodeid) for nodeid in collection]
+    root_conftest.pytest_collection_modifyitems(config=None, items=items)
+    sorted_ids = [item.nodeid for item in items]
+    config = _Config("loadfile", 1)
+    scheduler = root_conftest.pytest_xdist_make_scheduler(config, log=None)
+    assert config.option.loadscopereorder is False, "xdist's reordering by size is turned off"
+    node = _Worker("gw0")
+    scheduler.add_node(node)
+    scheduler.add_node_collection(node, sorted_ids)
+    scheduler.schedule()
+    while node.finished < len(node.sent):
+        scheduler.mark_test_complete(node, node.sent[node.finished])
+        node.finished += 1
+    units = []
+    for index in node.sent:
+        unit = root_conftest.split_scope(sorted_ids[index])
+        if not units or units[-1] != unit:
+            units.append(unit)
+    return units
+
+
+def test_the_longest_notebooks_start_first_then_the_largest_test_files(monkeypatch):
+    collection = [
+        "tests/test_small.py::test_one",
+        *[f"tests/test_large.py::test_{i}" for i in range(3)],
+        *[f"notebooks/05-the-socket-api.ipynb::Cell {i}" for i in range(9)],   # the most cells
+        *[f"notebooks/08-many-clients.ipynb::Cell {i}" for i in range(2)],     # the longest
+        *[f"notebooks/13-not-measured.ipynb::Cell {i}" for i in range(2)],     # no time saved yet
+        *[f"notebooks/00-start-here.ipynb::Cell {i}" for i in range(4)],
+    ]
+    seconds = {"00-start-here.ipynb": 1.0, "05-the-socket-api.ipynb": 5.0, "08-many-clients.ipynb": 9.0}
+    assert _units_in_start_order(collection, seconds, monkeypatch) == [
+        "notebooks/13-not-measured.ipynb", "notebooks/08-many-clients.ipynb", "notebooks/05-the-socket-api.ipynb",
+        "notebooks/00-start-here.ipynb", "tests/test_large.py", "tests/test_small.py"]
+
+
+def test_every_numbered_notebook_has_a_measured_time():
+    seconds = root_conftest.notebook_seconds()
+    numbered = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert numbered and all(seconds.get(name, 0) > 0 for name in numbered), set(numbered) - set(seconds)
+
+
+def test_a_missing_or_broken_timings_file_gives_no_times(tmp_path):
+    assert root_conftest.notebook_seconds(tmp_path / "missing.json") == {}
+    (tmp_path / "broken.json").write_text("{")
+    assert root_conftest.notebook_seconds(tmp_path / "broken.json") == {}
+
+
 def test_other_distribution_modes_keep_xdists_own_scheduler():
     assert root_conftest.pytest_xdist_make_scheduler(_Config("load", 2), log=None) is None
 
@@ -143,13 +201,17 @@ def test_the_floor_is_one_cell_notebooks_with_their_output_saved(tmp_path):
     assert notebook.metadata.kernelspec == nbformat.read(SMALLEST, as_version=4).metadata.kernelspec
 
 
-def _fake_runs(monkeypatch, kit: float, floor: float, status: int = 0) -> None:
-    """Replace the pytest processes: the kit takes ``kit`` seconds, the floor ``floor``."""
+def _fake_runs(monkeypatch, kit: float, floor: float, status: int = 0, missing: int = 0) -> None:
+    """Replace the pytest processes: the kit takes ``kit`` seconds, the floor ``floor``.
+
+    Each writes a report of one test per code cell, less ``missing`` for the floor.
+    """
     def run(paths, report, timeout=None):
-        report.write_text('<testsuites><testsuite><testcase classname="notebooks.00-start-here.ipynb" '
-                          'name="Cell 0" time="0.5"/></testsuite></testsuites>')
-        seconds = floor if paths[0].name.startswith("floor-") else kit
-        return seconds, "the output of pytest", status
+        is_floor = paths[0].name.startswith("floor-")
+        count = nbval_time.code_cells(paths) - (missing if is_floor else 0)
+        case = '<testcase classname="notebooks.00-start-here.ipynb" name="Cell 0" time="0.5"/>'
+        report.write_text(f"<testsuites><testsuite>{case * count}</testsuite></testsuites>")
+        return (floor if is_floor else kit), "the output of pytest", status
 
     monkeypatch.setattr(nbval_time, "run_pytest", run)
 
@@ -169,11 +231,32 @@ def test_a_failing_run_gives_no_figure(monkeypatch, capsys):
     assert "no figure" in out and "nbval:" not in out
 
 
-def test_a_real_run_times_the_kit_and_the_floor_under_nbval():
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "nbval_time.py"), "--target", "1000",
-                             str(SMALLEST)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
+def test_a_run_that_ran_fewer_tests_than_cells_gives_no_figure(monkeypatch, capsys):
+    _fake_runs(monkeypatch, kit=20.0, floor=10.0, missing=1)
+    assert nbval_time.main([str(SMALLEST), str(SECOND)]) == 2
+    out = capsys.readouterr().out
+    assert "the floor run ran 1 tests, not one per code cell (2): no figure" in out and "nbval:" not in out
+
+
+def test_a_real_run_times_the_kit_and_every_floor_notebook_under_nbval(monkeypatch, capsys):
+    """Two notebooks, so two floor notebooks: each must be a test of its own.
+
+    (The floor was once written outside the repository, where pytest names
+    every floor notebook's cell ``::Cell 0``: xdist ran one of them.)
+    """
+    runs = []
+    real = nbval_time.run_pytest
+
+    def counted(paths, report, timeout=nbval_time.RUN_TIMEOUT):
+        result = real(paths, report, timeout)
+        runs.append((paths[0].name, sum(1 for _ in ElementTree.parse(report).iter("testcase"))))
+        return result
+
+    monkeypatch.setattr(nbval_time, "run_pytest", counted)
+    assert nbval_time.main(["--target", "1000", str(SMALLEST), str(SECOND)]) == 0
+    floor_tests = [count for name, count in runs if name.startswith("floor-")]
+    assert floor_tests == [2], runs
+    lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"nbval: kit \d+\.\d s, floor \d+\.\d s \(ratio \d+\.\d\d\)", lines[-1])
     assert any(line.split() == ["00-start-here.ipynb", line.split()[-1]] for line in lines)
 
