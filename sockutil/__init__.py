@@ -44,7 +44,6 @@ from .framing import (
 from .handlers import HANDLERS
 from .names import (
     LOOPBACK,
-    bind_preferred,
     ephemeral_port_range,
     resolve,
     service_name,
@@ -78,7 +77,6 @@ __all__ = [
     "ReceiveTimeoutError",
     "Server",
     "SockutilError",
-    "bind_preferred",
     "connect",
     "describe_error",
     "encode_length_prefixed",

@@ -2,10 +2,11 @@
 
 Why: the lessons use the kit's helpers openly once a student has written the
 same thing by hand. ``recv_until_closed`` is notebook 05's ``drain`` with a
-size limit, ``names.bind_preferred`` is notebook 04's exercise with the kit's
-errors, netsim's ``Receiver`` is notebook 07's ``reassemble``, and the framing
-decoders are most of notebook 01's and 06's readers. Taking those helpers out
-would break the later lessons that use them; leaving them as they are would
+size limit, netsim's ``Receiver`` is notebook 07's ``reassemble``, and the
+framing decoders are most of notebook 01's and 06's readers. (A helper that
+was an exercise's answer and nothing more, as ``names.bind_preferred`` was for
+notebook 04, is not in the kit at all.) Taking those helpers out would break
+the later lessons that use them; leaving them as they are would
 let ``drain = sockutil.recv_until_closed`` pass its self-check, and be graded
 so. So each such helper asks this module first (``refuse("recv_until_closed")``)
 and the self-check of the exercise it would answer runs ``during("drain")``:
@@ -48,7 +49,6 @@ EXERCISE_HELPERS: dict[str, tuple[str, ...]] = {
     "shout": ("send_and_receive",),
     "messages": ("encode_length_prefixed", "encode_line", "LineDecoder", "LengthPrefixDecoder"),
     "ask": ("request",),
-    "bind_preferred": ("bind_preferred",),
     "drain": ("recv_until_closed", "recv_chunks", "request"),
     "read_lines": ("LineDecoder",),
     "read_frame": ("LengthPrefixDecoder",),

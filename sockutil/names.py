@@ -11,7 +11,8 @@ The only race-free way to get a free port is to bind port 0 and read back the
 port the OS chose (``sock.getsockname()[1]``), keeping the socket. A helper
 that binds port 0, closes the socket and returns the number races with every
 other process on the machine, which may take the port in between. This module
-has no such helper on purpose; ``bind_preferred`` returns a *bound socket*.
+has no such helper on purpose; ``listening_socket`` returns the socket itself,
+bound and listening.
 
 IPv6 beside IPv4
 ----------------
@@ -37,7 +38,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .exercise_guard import refuse
 from .errors import NameResolutionError, PortInUseError, PrivilegedPortError
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "address_in_use",
     "bind_error",
     "listening_socket",
-    "bind_preferred",
     "service_port",
     "service_name",
     "ephemeral_port_range",
@@ -180,34 +179,6 @@ def _is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def bind_preferred(preferred: int, host: str = LOOPBACK) -> socket.socket:
-    """Return a TCP socket bound to ``preferred``, or to a port the OS picks if it is taken.
-
-    The socket is bound but not listening; call ``listen()`` on it. Read the
-    port with ``sock.getsockname()[1]``.
-
-    Only a port in use (EADDRINUSE) is a reason to fall back. Any other error
-    is raised, in the kit's words where it has them: a port this process may
-    not bind (``PrivilegedPortError``) or an address this machine does not
-    have must not quietly become some other port.
-    """
-    refuse("bind_preferred")   # notebook 04's exercise: not the student's answer while its check runs
-    host = unbracket(host)
-    family = family_for(host)
-    for port in (preferred, 0):
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            if sys.platform != "win32":
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-            return sock
-        except OSError as error:
-            sock.close()
-            if port == 0 or not address_in_use(error):
-                raise bind_error(error, host, port) from error
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def service_port(name: str, protocol: str = "tcp") -> int:

@@ -23,21 +23,6 @@ from test_wrong_solutions import GALLERY, load, run_check  # noqa: E402
 BIND = GALLERY / "bind_preferred"
 
 
-def test_the_kits_own_bind_preferred_is_refused_in_one_line(capsys):
-    """names.bind_preferred answers the exercise: the check refuses it (sockutil/exercise_guard.py)."""
-    report = check_bind_preferred(names.bind_preferred)
-    out = capsys.readouterr().out
-    assert not report.passed
-    assert out.splitlines() == ["✘ your bind_preferred() called sockutil's bind_preferred, the kit's own version "
-                                "of this exercise, which this check does not accept: write bind_preferred() "
-                                "yourself, with the calls the lesson showed"]
-
-
-def test_the_kits_bind_preferred_works_outside_the_check():
-    with names.bind_preferred(0) as sock:
-        assert sock.getsockname()[1] != 0
-
-
 def test_the_low_port_is_really_refused_to_the_checks_thread_only():
     """As root (CI) the kernel refuses the port to one thread; the process keeps its capability."""
     if not sys.platform.startswith("linux") or names.unprivileged_port_start() <= 1:

@@ -65,20 +65,6 @@ def test_unprivileged_port_start_is_a_port_number():
     assert 0 <= names.unprivileged_port_start() <= 65536
 
 
-def test_bind_preferred_takes_the_preferred_port_when_free():
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    with names.bind_preferred(port) as sock:
-        assert sock.getsockname()[1] == port
-
-
-def test_bind_preferred_falls_back_when_taken():
-    with socket.create_server(("127.0.0.1", 0)) as taker:
-        port = taker.getsockname()[1]
-        with names.bind_preferred(port) as sock:
-            assert sock.getsockname()[1] not in (port, 0)
-
-
 def test_bind_errors_are_translated():
     import errno
 
@@ -93,66 +79,6 @@ def test_bind_errors_are_translated():
 def test_family_for():
     assert names.family_for("::1") == socket.AF_INET6
     assert names.family_for("127.0.0.1") == socket.AF_INET
-
-
-def test_bind_preferred_does_not_hide_a_refused_port(monkeypatch):
-    """PermissionError on the preferred port must not become another port (fails on the old code)."""
-    import errno
-
-    made: list[socket.socket] = []
-    real_socket = socket.socket
-
-    class RefusesPort80(real_socket):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-        def bind(self, address):
-            if address[1] == 80:
-                raise PermissionError(errno.EACCES, "Permission denied")
-            super().bind(address)
-
-    monkeypatch.setattr(socket, "socket", RefusesPort80)
-    try:
-        with pytest.raises(PrivilegedPortError) as info:
-            names.bind_preferred(80)
-        assert isinstance(info.value, PermissionError) and "port 80" in str(info.value)
-        assert len(made) == 1, "no second socket: nothing to fall back to"
-        assert made[0].fileno() == -1, "the refused socket is closed"
-    finally:
-        for sock in made:
-            sock.close()
-
-
-def test_bind_preferred_raises_for_a_port_the_kernel_refuses_this_thread():
-    """The real kernel's refusal: a thread without CAP_NET_BIND_SERVICE binding port 80 (root too)."""
-    from sockutil.checks.privileges import refused_low_port, this_thread_without_bind_capability
-
-    port, real = refused_low_port()
-    if not real:
-        pytest.skip("the kernel refuses no low port here (no privileged range, or not Linux)")
-    outcome: list[object] = []
-
-    def without_capability():
-        with this_thread_without_bind_capability():
-            try:
-                names.bind_preferred(port).close()
-                outcome.append("bound another port")
-            except OSError as error:
-                outcome.append(error)
-
-    thread = threading.Thread(target=without_capability)
-    thread.start()
-    thread.join(10)
-    assert len(outcome) == 1 and isinstance(outcome[0], PrivilegedPortError), outcome
-
-
-def test_bind_preferred_raises_for_an_address_this_machine_lacks():
-    if Path("/proc/sys/net/ipv4/ip_nonlocal_bind").read_text().strip() != "0":
-        pytest.skip("this machine lets programs bind addresses it does not have")
-    with pytest.raises(OSError) as info:
-        names.bind_preferred(4444, "192.0.2.1")
-    assert not isinstance(info.value, PortInUseError)
 
 
 def test_can_bind_low_ports_reads_the_capability_not_the_user():

@@ -238,8 +238,6 @@ NEAR_ANSWERS: dict[str, tuple[str, str]] = {
         def ask(port, question):
             return sockutil.request(port, question.encode() + b"\\n").decode().rstrip("\\n")
         CALL = (ask,)"""),
-    "bind_preferred": ("addresses:check_bind_preferred", """
-        CALL = (sockutil.names.bind_preferred,)"""),
     "bind_preferred, from listening_socket": ("addresses:check_bind_preferred", """
         def bind_preferred(port, host="127.0.0.1"):
             try:

@@ -28,7 +28,6 @@ import os
 import socket
 from typing import Any, Callable
 
-from ..exercise_guard import guarded
 from ..names import ephemeral_port_range
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
 from .privileges import call_refused, refused_low_port, refusing
@@ -126,7 +125,6 @@ def _bind_hints(port_hint: str) -> list[Hint]:
     ]
 
 
-@guarded("bind_preferred")   # the kit's own version of bind_preferred is refused (sockutil/exercise_guard.py)
 def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report:
     """Check ``bind_preferred(port, host='127.0.0.1') -> socket`` from notebook 04 on real binds."""
     report = Report("bind_preferred")
