@@ -12,7 +12,7 @@ Each run is one ``python -m pytest`` process with the project's own
 configuration, as README's test command runs it (``--all`` runs all of it,
 the unit tests included, instead of the notebooks alone). With ``--load``, that many
 processes spin on the CPU for the whole time and are killed afterwards, on
-every path. Its last line is
+every path (a spinner whose benchmark was killed outright stops by itself). Its last line is
 
     repeat: K runs, F failures (load: N busy processes)
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -38,8 +39,14 @@ from nbval_time import MESSAGE_CHARS, ROOT, failures, run_pytest  # noqa: E402  
 #: few minutes here, under load too; this is several times that.
 RUN_TIMEOUT = 1800
 
-#: A busy process: pure Python arithmetic, so it holds one CPU fully.
-SPIN = "while True: pass"
+#: A busy process: pure Python looping, so it holds one CPU fully. It stops by itself
+#: when the process that started it is gone (its parent's pid is its argument), so
+#: no spinner outlives a benchmark that was killed (SIGKILL runs no ``finally``).
+SPIN = ("import os, sys\n"
+        "parent = int(sys.argv[1])\n"
+        "while os.getppid() == parent:\n"
+        "    for _ in range(100_000):\n"
+        "        pass\n")
 
 
 @contextlib.contextmanager
@@ -48,7 +55,7 @@ def busy_processes(count: int) -> Iterator[list[subprocess.Popen]]:
     spinners: list[subprocess.Popen] = []
     try:
         for _ in range(count):
-            spinners.append(subprocess.Popen([sys.executable, "-c", SPIN], stdin=subprocess.DEVNULL,
+            spinners.append(subprocess.Popen([sys.executable, "-c", SPIN, str(os.getpid())], stdin=subprocess.DEVNULL,
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         yield spinners
     finally:

@@ -22,6 +22,8 @@ from types import ModuleType
 import nbformat
 import pytest
 
+from tests.polling import wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 SMALLEST = ROOT / "notebooks" / "00-start-here.ipynb"
 SECOND = ROOT / "notebooks" / "01-message-passing.ipynb"
@@ -268,6 +270,34 @@ def test_busy_processes_are_killed_however_the_block_ends():
             assert all(spinner.poll() is None for spinner in spinners)
             raise RuntimeError("a run went wrong")
     assert len(spinners) == 2 and all(spinner.returncode is not None for spinner in spinners)
+
+
+def test_the_spinners_stop_when_the_benchmark_is_killed_outright():
+    """SIGKILL runs no ``finally``: each spinner notices its parent is gone (it once spun on for hours)."""
+    psutil = pytest.importorskip("psutil")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r})\n"
+         "import nbval_repeat\n"
+         "with nbval_repeat.busy_processes(2) as spinners:\n"
+         "    print(*(s.pid for s in spinners), flush=True)\n"
+         "    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in holder.stdout.readline().split()]
+        assert len(pids) == 2 and all(psutil.pid_exists(pid) for pid in pids)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+
+    def stopped(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    assert wait_until(lambda: all(stopped(pid) for pid in pids), timeout=10), "a spinner outlived its benchmark"
 
 
 def test_every_failure_of_every_run_is_printed(tmp_path, capsys):
