@@ -21,7 +21,7 @@ be assembled from the same parts on this machine:
    packages and the kit's pins fails here, not on Binder.
 4. ``binder/postBuild``, as repo2docker runs it; then a JupyterLab server
    started from the environment must report the defaults of
-   ``binder/overrides.json`` (no "Jupyter news" question).
+   ``binder/overrides.json`` (no "Jupyter news" question, cell timings recorded).
 5. Every notebook executed with nbclient (.ci/execute_notebooks.py): no error
    outside the cells tagged ``raises-exception``.
 
@@ -66,8 +66,12 @@ REPO2DOCKER = "jupyter-repo2docker==2026.4.0"
 PIP_TIMEOUT = 900
 NOTEBOOKS_TIMEOUT = 900
 LAB_START_TIMEOUT = 90
-#: The JupyterLab setting binder/overrides.json must change, and the value it must have.
-NEWS_PLUGIN, NEWS_SETTING, NEWS_VALUE = "@jupyterlab/apputils-extension:notification", "fetchNews", "false"
+#: The JupyterLab settings binder/overrides.json must change, and the default each must then have:
+#: no "Jupyter news" question, and cell timings recorded (instructors/student_times.py reads them).
+LAB_DEFAULTS = {
+    ("@jupyterlab/apputils-extension:notification", "fetchNews"): "false",
+    ("@jupyterlab/notebook-extension:tracker", "recordTiming"): True,
+}
 #: Notebook 04's cells about low ports: found by what their code calls.
 LOW_PORT_CELLS = ("can_bind_low_ports", "check_bind_preferred")
 
@@ -171,8 +175,8 @@ class _UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
-def lab_setting_default(user: User, env: Path, repo: Path, work: Path) -> object:
-    """The default JupyterLab's server gives NEWS_SETTING, read from a server started in ``env``.
+def lab_setting_defaults(user: User, env: Path, repo: Path, work: Path) -> dict[tuple[str, str], object]:
+    """The default JupyterLab's server gives each setting of LAB_DEFAULTS, from a server started in ``env``.
 
     The server listens on a Unix socket in the scratch folder, so no port is taken.
     """
@@ -185,21 +189,24 @@ def lab_setting_default(user: User, env: Path, repo: Path, work: Path) -> object
     server = subprocess.Popen(command, cwd=repo, env=env_vars, stdout=log, stderr=subprocess.STDOUT, **kwargs)
     try:
         deadline = time.monotonic() + LAB_START_TIMEOUT
-        while True:
-            try:
-                connection = _UnixHTTPConnection(str(sock_path))
-                connection.request("GET", f"/lab/api/settings/{NEWS_PLUGIN}?token={token}")
-                response = connection.getresponse()
-                body = response.read()
-                connection.close()
-                if response.status == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not answer:\n{(work / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.5)  # waiting for a server's start: bounded by the deadline above
-        return json.loads(body)["schema"]["properties"][NEWS_SETTING]["default"]
+        found: dict[tuple[str, str], object] = {}
+        for plugin, setting in LAB_DEFAULTS:
+            while True:
+                try:
+                    connection = _UnixHTTPConnection(str(sock_path))
+                    connection.request("GET", f"/lab/api/settings/{plugin}?token={token}")
+                    response = connection.getresponse()
+                    body = response.read()
+                    connection.close()
+                    if response.status == 200:
+                        break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not answer:\n{(work / 'lab.log').read_text()[-3000:]}")
+                time.sleep(0.5)  # waiting for a server's start: bounded by the deadline above
+            found[plugin, setting] = json.loads(body)["schema"]["properties"][setting]["default"]
+        return found
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -301,12 +308,12 @@ def main(argv: list[str] | None = None) -> int:
             shown = user.run(pip + ["show", name], repo, repo, capture=True, check=False).stdout
             print(name, (re.search(r"^Version: (\S+)", shown, re.M) or [None, "missing"])[1])
 
-        print("== 4. postBuild, then JupyterLab's default for the news question", flush=True)
+        print("== 4. postBuild, then JupyterLab's defaults: the news question, cell timings", flush=True)
         user.run([plan.post_build], repo, repo, env_bin=env / "bin", timeout=120)
-        value = lab_setting_default(user, env, repo, work)
-        print(f"{NEWS_PLUGIN} {NEWS_SETTING}: {value!r}")
-        if value != NEWS_VALUE:
-            failures.append(f"JupyterLab's {NEWS_SETTING} default is {value!r}, not {NEWS_VALUE!r}")
+        for (plugin, setting), value in lab_setting_defaults(user, env, repo, work).items():
+            print(f"{plugin} {setting}: {value!r}")
+            if value != LAB_DEFAULTS[plugin, setting]:
+                failures.append(f"JupyterLab's {setting} default is {value!r}, not {LAB_DEFAULTS[plugin, setting]!r}")
 
         print(f"== 5. every notebook, executed as {user.name}", flush=True)
         capable = user.run([str(env / "bin/python"), "-c",
