@@ -8,6 +8,10 @@ displaying widget". In notebooks with a server panel and a client console it
 starts the echo server, connects, sends ``hello``, sees it come back, and
 stops the server. Screenshots go to ``tests/screenshots/``.
 
+JupyterLab runs with Binder's settings (``binder/overrides.json``), so a
+notebook saved from it records when each code cell ran: the times
+``instructors/student_times.py`` reads are checked in the real format.
+
 A lesson's web server is opened in the same browser by the link the
 notebook prints (``sockutil.links.browser_link``): the local link
 ``http://127.0.0.1:PORT/``, and the link a JupyterHub or Binder user gets,
@@ -108,13 +112,18 @@ def chromium_path() -> str:
 
 
 def write_lab_settings(settings: Path) -> None:
-    """Render every cell (no virtual scrolling) and ask for no news: a quiet, complete page."""
-    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
-    tracker.parent.mkdir(parents=True, exist_ok=True)
-    tracker.write_text(json.dumps({"windowingMode": "none"}))
-    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    news.parent.mkdir(parents=True, exist_ok=True)
-    news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    """Binder's defaults (``binder/overrides.json``: no news, cell timings recorded), and every cell rendered.
+
+    Without virtual scrolling (``windowingMode``) the page holds every cell, for
+    the checks and the audit below.
+    """
+    overrides = json.loads((ROOT / "binder" / "overrides.json").read_text(encoding="utf-8"))
+    overrides.setdefault("@jupyterlab/notebook-extension:tracker", {})["windowingMode"] = "none"
+    for plugin, values in overrides.items():
+        package, name = plugin.split(":")
+        path = settings / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
 
 
 @pytest.fixture(scope="module")
@@ -363,6 +372,40 @@ def test_panels_work_in_a_real_jupyterlab(lab, browser):
     print(summary)
     assert exercised, "no notebook has both a server panel and a client console"
     assert not failures, "serious or critical accessibility violations in the kit's content:\n" + "\n".join(failures)
+
+
+def test_jupyterlab_records_the_cell_timings_student_times_reads(lab, browser):
+    """With Binder's settings, a notebook saved from JupyterLab holds a start time for every code cell.
+
+    ``instructors/student_times.py`` reads those times from the notebooks students
+    hand in: here they come from the real JupyterLab, in its own format. One Run
+    All ran every cell within a minute or two, which is what the tool calls a
+    notebook re-run from the top.
+    """
+    sys.path.insert(0, str(ROOT / "instructors"))
+    try:
+        import student_times
+    finally:
+        sys.path.remove(str(ROOT / "instructors"))
+    url, token, root = lab
+    name = "00-start-here.ipynb"
+    saved = root / "notebooks" / name
+    code_cells = sum(cell.cell_type == "code" for cell in nbformat.read(saved, as_version=4).cells)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_and_run_all(page, url, token, name, "timings")
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^File$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Save Notebook$")).click()
+        deadline = time.monotonic() + 30
+        timeline = student_times.read_timeline(saved)
+        while len(timeline.started) < code_cells and time.monotonic() < deadline:
+            page.wait_for_timeout(500)   # the save reaches the file a moment after the click
+            timeline = student_times.read_timeline(saved)
+    finally:
+        page.close()
+    assert len(timeline.started) == code_cells, f"{len(timeline.started)} of {code_cells} code cells timed"
+    assert timeline.rerun, "one Run All: every cell within RERUN_SECONDS"
+    assert time.time() - 600 < min(timeline.started.values()) <= max(timeline.started.values()) <= time.time()
 
 
 #: What the kit's ``http`` handler shows a browser that asked for ``/``.
