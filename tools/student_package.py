@@ -171,7 +171,10 @@ def student_readme(text: str) -> str:
     blocks = [title, (
         "**This is the student edition.** Its notebooks have an exercise with a self-check where the "
         "instructor edition has a worked solution; the self-checks tell you, in words, what your code "
-        "still gets wrong. Your instructor has the instructor edition, from which this folder was made."
+        "still gets wrong. Your instructor has the instructor edition, from which this folder was made. "
+        "Opened on Binder, or on a JupyterHub whose image was built from `binder/`, JupyterLab saves in "
+        "each notebook when each of its code cells last ran, so that your instructor can see how long the "
+        "lessons take (Settings, Notebook, Recording timing turns it off)."
     )]
     wanted = [(heading, body) for heading, body in sections[1:]
               if heading in STUDENT_SECTIONS or OPTIONAL_STUDENT_SECTIONS.search(heading)]
