@@ -24,8 +24,9 @@ run, like with like:
   1 MiB from one buffer, the server reading 1 MiB at a time. Its figure is
   the receiver's (``end.sum_received``), as the kit's is.
 * **the same for both**: the same number of bytes per run (``--bytes``), one
-  stream, loopback, the system's default socket buffer sizes, no zero-copy
-  tricks (iperf3 without ``-Z``; the kit's ``sendall``, not ``sendfile``,
+  stream, loopback, the system's default socket buffer sizes (but on Linux the
+  kit's ``SO_RCVLOWAT`` of 256 KiB enlarges its receive buffer to hold that
+  much; iperf3 sets no such option), no zero-copy tricks (iperf3 without ``-Z``; the kit's ``sendall``, not ``sendfile``,
   which is slower on loopback here).
 
 Why a receiver process: in a thread of the sender's process, the receiver

@@ -168,7 +168,7 @@ def write_syscalls() -> int | None:
 
     It is ``syscw`` in ``/proc/thread-self/io``. Linux counts ``write``,
     ``writev``, ``sendfile`` and their kin there, but not ``send``/``sendto``:
-    those are accounted as network calls, not file writes.
+    Linux keeps no count of those at all.
     """
     try:
         with open("/proc/thread-self/io", encoding="ascii") as io:
