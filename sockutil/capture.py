@@ -114,7 +114,7 @@ class Capture:
         with self._lock:
             if self._thread is not None or self._stopping:
                 return self
-            sock = self.host.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(ETH_P_ALL))
+            sock = self.host.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
             try:
                 sock.bind((self.interface, 0))
                 sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)

@@ -29,8 +29,9 @@ function there (reading ``/proc/thread-self/net/snmp`` gives that host's own
 TCP counters). Programs run through ``ip netns exec``.
 
 Offloads: a veth hands the kernel's 64 KB "super-segments" (TSO/GSO) to its
-peer whole, merges arriving segments (GRO), and leaves TCP checksums to a
-card that does not exist. ``ethtool`` turns all four off on both ends, so
+peer whole, and leaves TCP checksums to a card that does not exist; GRO,
+which would merge arriving segments, is off on a veth already, and stays
+off. ``ethtool`` turns all four off on both ends (``gro off`` for sure), so
 every frame on this link is at most 1514 bytes, each one is what a real card
 would put on a wire, checksums included, and a rule that drops a packet
 drops one segment, not forty.
