@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -11,6 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
+
+from tests.tool_loading import load_script
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "server_lifecycle.py"
 
@@ -57,10 +58,7 @@ def test_under_python_O_every_round_really_echoes():
 
 
 def _load_benchmark():
-    spec = importlib.util.spec_from_file_location("server_lifecycle_under_test", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCHMARK, "server_lifecycle_under_test")
 
 
 def _benchmark_threads() -> list[str]:

@@ -8,7 +8,6 @@ Locally a missing iperf3 skips the tests that need it; under CI
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -17,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.tool_loading import load_script
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "throughput.py"
 
@@ -33,10 +34,7 @@ def needs_iperf3() -> None:
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("throughput_benchmark_under_test", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCHMARK, "throughput_benchmark_under_test")
 
 
 def test_a_short_run_ends_with_the_promised_line():

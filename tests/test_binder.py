@@ -8,7 +8,6 @@ pointing at it; without it, that test skips and says so.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -17,19 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def load(name: str):
-    sys.path.insert(0, str(ROOT / ".ci"))
-    try:
-        spec = importlib.util.spec_from_file_location(f"ci_{name}", ROOT / ".ci" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / ".ci"))
+    return load_script(ROOT / ".ci" / f"{name}.py", f"ci_{name}", search=ROOT / ".ci")
 
 
 binder = load("binder")

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import re
 import shutil
@@ -31,6 +30,8 @@ from nbclient import NotebookClient
 from sockutil import cprograms
 from sockutil.checks import c_and_python
 from sockutil.checks.c_and_python import DRIVER_C, GREET_H, ORIGINAL_GREET_C, check_greet
+
+from tests.tool_loading import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "10-c-and-python.ipynb"
@@ -212,14 +213,7 @@ def test_binder_s_base_image_brings_a_c_compiler():
     repo2docker = os.environ.get("REPO2DOCKER") or shutil.which("repo2docker")
     if not repo2docker:
         pytest.skip("repo2docker is not installed here; .ci/binder.py installs it")
-    sys.path.insert(0, str(ROOT / ".ci"))
-    try:
-        spec = importlib.util.spec_from_file_location("ci_repo2docker_plan_c", ROOT / ".ci" / "repo2docker_plan.py")
-        plan = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = plan
-        spec.loader.exec_module(plan)
-    finally:
-        sys.path.remove(str(ROOT / ".ci"))
+    plan = load_script(ROOT / ".ci" / "repo2docker_plan.py", "ci_repo2docker_plan_c", search=ROOT / ".ci")
     dockerfile = plan.repo2docker_dockerfile(repo2docker)
     base = re.search(r"^FROM\s+(\S+)", dockerfile, re.M).group(1)
     assert re.fullmatch(r"(docker\.io/library/)?buildpack-deps:[\w.]+", base), base

@@ -5,7 +5,6 @@ Plausible wrong solutions of the exercise live in ``tests/wrong_solutions/serve_
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import threading
 import time
@@ -19,14 +18,13 @@ from sockutil.checks.lab import check_kv_server, serving
 from sockutil.checks.lab_crowd import _judge, value
 from sockutil.clients import recv_until_closed
 
+from tests.tool_loading import load_script
+
 GALLERY = Path(__file__).resolve().parent / "wrong_solutions" / "serve_kv"
 
 
 def gallery(name: str):
-    spec = importlib.util.spec_from_file_location(f"kv_{name}", GALLERY / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(GALLERY / f"{name}.py", f"kv_{name}")
 
 
 def _not_yet() -> None:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import nbformat
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("ci_execute_notebooks", ROOT / ".ci" / "execute_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / ".ci" / "execute_notebooks.py", "ci_execute_notebooks")
 
 
 executor = load()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -11,15 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def load(name: str):
-    spec = importlib.util.spec_from_file_location(f"kit_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / f"{name}.py", f"kit_{name}")
 
 
 binder_badge = load("binder_badge")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import subprocess
 import sys
@@ -10,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("ci_isolated", ROOT / ".ci" / "isolated.py")
-isolated = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(isolated)
+isolated = load_script(ROOT / ".ci" / "isolated.py", "ci_isolated")
 
 pytestmark = pytest.mark.skipif(
     not isolated.available(), reason="network namespaces need root on Linux with unshare and ip (as CI has)"

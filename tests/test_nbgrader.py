@@ -17,7 +17,6 @@ runs every check of every notebook in grading mode directly.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.tool_loading import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -49,11 +50,7 @@ pytestmark = pytest.mark.timeout(GENERATE_TIMEOUT + AUTOGRADE_TIMEOUT + 60)
 
 
 def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # a dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / f"{name}.py", name)
 
 
 cells_tool = load_tool("nbgrader_cells")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,17 +9,14 @@ import mistune
 import nbformat
 import pytest
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        "refresh_notebooks", ROOT / "tools" / "refresh_notebooks.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / "refresh_notebooks.py", "refresh_notebooks")
 
 
 def markdown_links(text: str) -> list[str]:

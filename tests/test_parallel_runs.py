@@ -9,7 +9,6 @@ on a notebook made to fail.
 from __future__ import annotations
 
 import glob
-import importlib.util
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ import nbformat
 import pytest
 
 from tests.polling import wait_until
+from tests.tool_loading import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALLEST = ROOT / "notebooks" / "00-start-here.ipynb"
@@ -30,10 +30,7 @@ SECOND = ROOT / "notebooks" / "01-message-passing.ipynb"
 
 
 def load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(path, name)
 
 
 root_conftest = load(ROOT / "conftest.py", "root_conftest_under_test")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import subprocess
 import sys
@@ -11,20 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ROOT / "tools" / "check_python.py"
 
 
 def load(path: Path):
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        spec = importlib.util.spec_from_file_location(f"kit_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
+    return load_script(path, f"kit_{path.stem}", search=ROOT / "tools")
 
 
 check_python = load(CHECK)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import os
 import re
 import subprocess
@@ -38,6 +37,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 REPO = "example-school/sockets-course"
 sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
+
+from tests.tool_loading import load_script
 
 sys.path.remove(str(ROOT / "tools"))
 
@@ -100,10 +101,7 @@ def chromium_or_skip() -> None:
 
 def _load_pythons():
     """.ci/pythons.py, for its ``scratch_copy``: the same copy of the tree the other Pythons' runs use."""
-    spec = importlib.util.spec_from_file_location("kit_ci_pythons", ROOT / ".ci" / "pythons.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / ".ci" / "pythons.py", "kit_ci_pythons")
 
 
 def tracked_copy(destination: Path) -> None:

@@ -10,7 +10,6 @@ byte for byte), and check each rule on small notebooks made here.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -19,12 +18,12 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
-spec = importlib.util.spec_from_file_location("slides", ROOT / "tools" / "slides.py")
-slides = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(slides)
+slides = load_script(ROOT / "tools" / "slides.py", "slides")
 
 FIGURE_OUTPUT = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
 PANEL_OUTPUT = nbformat.v4.new_output("display_data", data={

@@ -16,7 +16,6 @@ Built once per run into a temporary folder, then:
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import re
@@ -29,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.tool_loading import load_tool
+from tests.tool_loading import load_script, load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -209,10 +208,7 @@ def test_a_kit_function_named_like_an_exercise_is_refused_by_that_exercise_check
 
 
 def _load_package_module(package: Path, name: str):
-    spec = importlib.util.spec_from_file_location(f"student_{name}", package / "sockutil" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(package / "sockutil" / f"{name}.py", f"student_{name}")
 
 
 #: For each exercise, the closest a student gets with the kit's helpers alone: ``(check, code)``.

@@ -10,13 +10,14 @@ are the student's, exactly as a notebook cell's would be.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from sockutil.checks import Report
+
+from tests.tool_loading import load_script
 
 GALLERY = Path(__file__).resolve().parent / "wrong_solutions"
 
@@ -41,11 +42,7 @@ def is_right(path: Path) -> bool:
 
 def load(path: Path) -> ModuleType:
     name = f"gallery_{path.parent.name}_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(path, name)
 
 
 def run_check(path: Path) -> Report:
