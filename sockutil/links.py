@@ -25,7 +25,7 @@ not the student's own server.)
 
 What the proxy reaches: jupyter-server-proxy 4's ``/proxy/PORT/`` forwards
 to ``http://localhost:PORT/``. A lesson's server must therefore listen on
-127.0.0.1 (where ``localhost`` always leads), not only on ``::1``, to be seen
+127.0.0.1 (which ``localhost`` always includes), not only on ``::1``, to be seen
 through it. It passes HTTP and WebSocket only: a raw TCP server (echo, chat)
 cannot be reached this way; use a terminal and ``nc`` in the hub instead.
 

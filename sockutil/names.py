@@ -18,9 +18,10 @@ IPv6 beside IPv4
 ----------------
 Every helper takes an IPv6 address as well as an IPv4 one: the family is
 chosen from the address itself (``family_for``), so ``'::1'`` gets an
-``AF_INET6`` socket. People write an IPv6 address in brackets when a port
-follows (``[::1]:4444``, as in a URL), so the brackets are accepted wherever
-a host is, and taken off before the OS sees them (``unbracket``);
+``AF_INET6`` socket. A URL writes an IPv6 address in brackets, port or
+not (RFC 3986), and so do people before a port (``[::1]:4444``): the
+brackets are accepted wherever a host is, and taken off before the OS sees
+them (``unbracket``);
 ``host_port`` puts them back for display. Some machines have no IPv6 at all
 (a container with IPv6 switched off): ``has_ipv6_loopback`` asks the OS once
 whether ``::1`` can be bound, so that lessons and tests can say so instead of
@@ -93,8 +94,8 @@ def family_for(host: str) -> socket.AddressFamily:
 def unbracket(host: str) -> str:
     """The host without surrounding blanks and URL brackets: ``' [::1] '`` -> ``'::1'``.
 
-    ``[::1]`` is how an IPv6 address is written before a port (``[::1]:4444``,
-    RFC 3986); the socket calls want it bare. Raises ``ValueError`` for a lone
+    ``[::1]`` is how a URL writes an IPv6 address (RFC 3986), and how people write
+    one before a port (``[::1]:4444``); the socket calls want it bare. Raises ``ValueError`` for a lone
     bracket, which no address or name contains.
     """
     text = host.strip()
