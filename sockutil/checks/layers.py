@@ -20,6 +20,7 @@ with a reference checksum, so the cases stay correct if someone edits them.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 from typing import Any, Callable
@@ -100,6 +101,11 @@ REAL_UDP = bytes.fromhex("45000073000040004011b861c0a80001c0a800c7")
 WITH_OPTIONS = ipv4_header("192.168.1.10", "224.0.0.22", 2, 40, ttl=1, tos=0xC0,
                            options=bytes.fromhex("94040000"))
 
+#: The same header with 4 bytes of zero options: IHL 6, and since zero bytes add nothing
+#: to the checksum, its first 20 bytes alone verify too. Only a parser that checks that
+#: the data holds IHL × 4 bytes refuses those 20 bytes.
+ZERO_OPTIONS = ipv4_header("192.168.1.10", "224.0.0.22", 2, 40, ttl=1, tos=0xC0, options=bytes(4))
+
 #: What follows the built header in its packet: a 20-byte TCP header and 39 bytes of HTTP.
 SEGMENT = bytes.fromhex("c3500050000003e9000013895018ffffb15f0000") + (
     b"GET / HTTP/1.1\r\nHost: 198.51.100.20\r\n\r\n"
@@ -156,9 +162,10 @@ def _swapped16(number: int) -> int:
     return int.from_bytes(number.to_bytes(2, "big"), "little")
 
 
-def _good_hints(expected: dict[str, Any]) -> list[Hint]:
-    """Hints for a valid header, chosen by what came back wrong."""
+def _good_hints(expected: dict[str, Any], data: bytes) -> list[Hint]:
+    """Hints for a valid header (``data``, perhaps with its payload), chosen by what came back wrong."""
     length = expected["header_length"]
+    payload = len(data) > length
 
     def got(key: str) -> Callable[[Outcome], Any]:
         return lambda outcome: outcome.value.get(key) if isinstance(outcome.value, dict) else None
@@ -170,8 +177,22 @@ def _good_hints(expected: dict[str, Any]) -> list[Hint]:
     def missing(outcome: Outcome) -> bool:
         return isinstance(outcome.value, dict) and any(key not in outcome.value for key in expected)
 
-    def checksum_refused(outcome: Outcome) -> bool:
+    def refused(outcome: Outcome) -> bool:
         return outcome.raised(ValueError)
+
+    def checksum_refused(outcome: Outcome) -> bool:
+        return refused(outcome) and "checksum" in str(outcome.error).lower()
+
+    def version_bits(outcome: Outcome) -> bool:   # "version 64" (no shift) or "version 5" (nibbles swapped)
+        message = str(outcome.error).lower()
+        return refused(outcome) and "version" in message and re.search(r"\b(64|5)\b", message) is not None
+
+    def total_length(outcome: Outcome) -> bool:
+        return refused(outcome) and "total" in str(outcome.error).lower()
+
+    def same_as(key: str, other: str) -> Callable[[Outcome], bool]:
+        return lambda outcome: (got(key)(outcome) is not None and got(key)(outcome) != expected[key]
+                                and got(key)(outcome) == expected.get(other, object()))
 
     def addresses(outcome: Outcome) -> bool:
         return not isinstance(got("source")(outcome), str) or not isinstance(got("destination")(outcome), str)
@@ -191,12 +212,31 @@ def _good_hints(expected: dict[str, Any]) -> list[Hint]:
         Hint(lambda o: length > 20 and checksum_refused(o),
              "this header has options: it is IHL × 4 bytes long, not always 20, and the "
              "checksum covers all of it, options included: internet_checksum(data[:IHL × 4])"),
+        Hint(lambda o: payload and checksum_refused(o),
+             "this header is valid: checksum only the header, data[:header_length], not the payload "
+             "that may follow it, and compare the result with 0 (the sum over an intact header, its "
+             "checksum field included, is 0), not with the checksum field"),
         Hint(checksum_refused,
-             "this header is valid: checksum only the header, data[:header_length], "
-             "not the payload that may follow it"),
+             "this header is valid: compare internet_checksum(header) with 0, not with the checksum "
+             "field (the sum covers the field itself, so an intact header sums to 0)"),
+        Hint(version_bits,
+             "this header is valid, yet your function refused its version: the version is the high 4 "
+             "bits of the first byte, data[0] >> 4, and IHL the low 4 bits, data[0] & 0x0F"),
+        Hint(total_length,
+             "this header is valid, yet your function refused its total length: total_length counts the "
+             "whole packet, header and payload, and the data you get may be the header alone"),
+        Hint(refused,
+             "this header is valid, yet your function raised ValueError: one of its tests is too strict "
+             "(the data may be longer than the header, and the header as long as IHL × 4 says) or reads "
+             "the wrong bytes; print what it compared"),
         Hint(raised(struct.error),
              "unpack the fixed 20 bytes (data[:20]) with IPV4_FORMAT; options follow them"),
         Hint(lambda o: o.ok and addresses(o), "give the addresses as text: socket.inet_ntoa(four_bytes)"),
+        Hint(lambda o: same_as("source", "destination")(o) or same_as("destination", "source")(o),
+             "source and destination are swapped: the source address comes first (bytes 12-15), then "
+             "the destination (bytes 16-19)"),
+        Hint(lambda o: got("ttl")(o) is not None and got("ttl")(o) != expected["ttl"] and o.ok,
+             "the TTL is byte 8 of the header: take the field at its position in IPV4_FORMAT"),
         Hint(always, "unpack the first 20 bytes with struct and '!' (network byte order); addresses "
                      "with socket.inet_ntoa; header_length is IHL × 4"),
     ]
@@ -205,7 +245,7 @@ def _good_hints(expected: dict[str, Any]) -> list[Hint]:
 def _judge_good(report: Report, parse: Callable[[bytes], Any], what: str, data: bytes,
                 expected: dict[str, Any]) -> None:
     outcome = attempt(parse, data, deadline=TIMEOUT)
-    hints = _good_hints(expected)
+    hints = _good_hints(expected, data)
     if not outcome.ok or not isinstance(outcome.value, dict):
         report.case(what, outcome, expected, hints, function="parse_ipv4_header")
         return
@@ -269,8 +309,15 @@ def check_parse_ipv4_header(parse: Callable[[bytes], dict]) -> Report:
          "IHL counts 4-byte words and must be at least 5: check it before anything else"),
         ("IHL 6 (24 bytes) but only 20 bytes given", WITH_OPTIONS[:20],
          "the header claims IHL × 4 bytes: check that the data holds that many"),
+        ("IHL 6, options of zero bytes, only the first 20 bytes given (their checksum verifies)",
+         ZERO_OPTIONS[:20], "the header claims IHL × 4 bytes: check that the data holds that many "
+                            "before anything else (zero bytes leave the checksum as it is)"),
         ("one bit flipped in the source address", _flip(BUILT, 13, 0x01), checksum),
         ("the checksum field off by one", _flip(BUILT, 11, 0x01), checksum),
+        ("one bit flipped in a header with options (IHL 6)", _flip(WITH_OPTIONS, 13, 0x01),
+         "verify the checksum of every header, options included: internet_checksum(data[:IHL × 4]) is 0"),
+        ("one bit flipped inside the options of the longest header (IHL 15)", _flip(LONGEST, 30, 0x01),
+         "verify the checksum of every header, options included: internet_checksum(data[:IHL × 4]) is 0"),
     ]
     for what, data, unchecked in bads:
         _judge_bad(report, parse, what, data, unchecked)
