@@ -11,8 +11,10 @@ loopback connection, wrapped so that every ``recv_into`` (and ``recv``) call
 is counted, and a kit thread on the other end that sends: bytes already
 waiting; a message in pieces, each sent only once the student's last call
 returned (so one call can never get it all, however loaded the machine);
+39 bytes and then the last byte alone (a loop that stops one byte short);
 1 MiB; more bytes than the buffer holds (the rest must stay in the socket for
-the next reader); and 10 bytes followed by the end of the stream. What went
+the next reader); and 10 bytes followed by the end of the stream. The socket
+belongs to the caller: a function that closes it fails the case. What went
 wrong is read from what the buffer holds afterwards and from the counts: a
 buffer still all zeros after calls that returned bytes was a copy (a slice of
 a ``bytearray``); its first bytes overwritten means no offset; a correct
@@ -48,6 +50,10 @@ LARGE = 1 << 20
 #: Seed of the bytes the check sends: random-looking, so a byte out of place shows, and the same every run.
 SEED = 11
 
+#: The hint for a function that closed the socket it was given.
+CLOSED = ("leave the socket open: it belongs to the caller, who may read on from it or close it "
+          "itself; fill_buffer() only reads")
+
 #: Names of the check's sending threads.
 THREAD_NAME = f"{KIT_THREAD_PREFIX}-check:fill_buffer-feeder"
 
@@ -59,6 +65,7 @@ class _Counted(CountingSocket):
         super().__init__(sock, returned)
         self.recv_into_calls = 0
         self.recv_calls = 0
+        self.closed_by_student = False   # set after the call: the caller's socket must stay open
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         self.recv_into_calls += 1
@@ -157,6 +164,13 @@ def _hints(buffer: bytearray, data: bytes, counted: _Counted, filled_by_one: boo
     return [
         Hint(raised(KeptReading), "recv_into() returned 0: the peer closed and nothing more will come. "
                                   "Stop there and raise ConnectionError"),
+        Hint(lambda o: not o.hung and o.raised(ConnectionError) and not o.raised(KeptReading),
+             "ConnectionError, but the peer had not closed: raise it only when recv_into() returns 0. A "
+             "short read is normal, a full buffer ends the loop (while got < len(buffer)), and recv_into() "
+             "on an empty view returns 0 too"),
+        Hint(lambda o: o.raised(TypeError) and "read-write" in str(o.error),
+             "recv_into() needs a writable buffer: a memoryview of the caller's bytearray, not of a "
+             "copy such as bytes(buffer)"),
         Hint(lambda o: o.raised(ValueError) and "too small" in str(o.error),
              "nbytes must be at most the length of the view you pass: recv_into(view[got:]) alone, or "
              "recv_into(view[got:], len(buffer) - got)"),
@@ -166,14 +180,19 @@ def _hints(buffer: bytearray, data: bytes, counted: _Counted, filled_by_one: boo
              "use sock.recv_into(view[got:]): it writes straight into the buffer, with no new bytes "
              "object per call"),
         Hint(lambda o: untouched and counted.recv_into_calls > 0,
-             "buffer[got:] of a bytearray is a copy: recv_into() filled the copy and the copy was thrown "
-             "away. Write through a memoryview: view = memoryview(buffer), then recv_into(view[got:])"),
+             "recv_into() wrote into something other than the caller's buffer: buffer[got:] of a "
+             "bytearray is a copy, and so is a new bytearray. Write through a memoryview of the "
+             "caller's buffer: view = memoryview(buffer), then recv_into(view[got:])"),
         Hint(lambda o: not filled_by_one and bytes(buffer[:PIECE_SIZE]) != start,
              "each call must write after the bytes already there: recv_into(view[got:]), where got "
              "counts the bytes received so far; recv_into(buffer) writes from the start every time"),
+        Hint(lambda o: returned(o) and bytes(buffer) != data and counted.recv_into_calls > 1,
+             "add up what each recv_into() returns, not the length of the view you passed: it returns "
+             "what has arrived so far, often less than the view"),
         Hint(lambda o: returned(o) and bytes(buffer) != data,
              "recv_into(), like recv(), returns what has arrived so far, often less than the buffer: "
-             "call it in a loop until the buffer is full"),
+             "call it in a loop until the buffer is full, adding up what each call returns (not the "
+             "length of the view you passed)"),
         Hint(lambda o: returned(o) and o.value == len(data),
              "return the number of recv_into() calls, not the number of bytes"),
         Hint(always, "count every recv_into() call and return that count"),
@@ -197,6 +216,7 @@ def _run_case(fill_buffer: Callable[..., Any], pieces: list[bytes], size: int, *
         try:
             outcome = attempt(fill_buffer, counted, buffer, deadline=STEP_TIMEOUT,
                               on_hang=lambda: student.shutdown(socket.SHUT_RDWR))
+            counted.closed_by_student = student.fileno() == -1
         finally:
             feeder.stop()
         left = b""
@@ -216,10 +236,13 @@ def check_fill_buffer(fill_buffer: Callable[[socket.socket, bytearray], int]) ->
     pieces = [rng.randbytes(PIECE_SIZE) for _ in range(PIECES)]
     large = rng.randbytes(LARGE)
     head, tail = rng.randbytes(24), rng.randbytes(8)
+    last_alone = [rng.randbytes(39), rng.randbytes(1)]
     cases = [
         ("32 bytes already waiting fill a 32-byte buffer", [waiting], 32, {"piecewise": False}),
         (f"{PIECES} pieces of {PIECE_SIZE} bytes, each sent once the last call returned, fill a "
          f"{PIECES * PIECE_SIZE}-byte buffer in order", pieces, PIECES * PIECE_SIZE, {}),
+        ("39 bytes, then the last byte alone, sent once the last call returned, fill a 40-byte buffer",
+         last_alone, 40, {}),
         ("1 MiB fills a 1 MiB buffer", [large], LARGE, {}),
         ("24 bytes fill a 24-byte buffer, and the 8 bytes sent after them stay in the socket for the "
          "next reader", [head], 24, {"piecewise": False, "extra": tail}),
@@ -239,6 +262,8 @@ def check_fill_buffer(fill_buffer: Callable[[socket.socket, bytearray], int]) ->
             elif bytes(buffer) != data:
                 report.check(False, f"{what}: after {_calls(counted.recv_into_calls)}, "
                                     f"{_buffer_words(buffer, data)}", pick_hint(outcome, hints))
+            elif counted.closed_by_student:
+                report.check(False, f"{what}, but your function closed the socket", CLOSED)
             elif extra and left != extra:
                 report.check(False, f"{what}: only {len(left)} of the {len(extra)} bytes after the buffer "
                                     "were still in the socket",
@@ -272,7 +297,9 @@ def _check_end_of_stream(report: Report, fill_buffer: Callable[..., Any]) -> Non
         Hint(always, "when recv_into() returns 0 the buffer can never be filled: raise ConnectionError "
                      "instead of returning"),
     ]
-    if outcome.raised(ConnectionError) and not outcome.raised(KeptReading):
+    if counted.closed_by_student:
+        report.check(False, f"{what}, but your function closed the socket", CLOSED)
+    elif outcome.raised(ConnectionError) and not outcome.raised(KeptReading):
         report.check(True, what)
     else:
         report.check(False, f"{what}: {_happened(outcome)}", pick_hint(outcome, hints))
