@@ -328,7 +328,9 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
         ("after a client reset its connection, the next client is served",
          lambda: _after_reset(port), b"HELLO\n"),
         (f"{len(PARTIAL) // 1000} kB read late, with a small send buffer on your server's side, where "
-         f"send() takes only part of what it is given: it comes back whole",
+         f"send() takes only part of what it is given: it comes back whole"
+         if isinstance(server, ServerUnderTest) else   # a program's buffers are its own: the check cannot shrink them
+         f"{len(PARTIAL) // 1000} kB read late: it comes back whole",
          lambda: _with_small_send_buffer(server, lambda: _big(port, look_at_sockets, PARTIAL)),
          PARTIAL.upper()),
     ]
