@@ -3,12 +3,14 @@
 The student's work is C, handed over the Python way: ``write_greet_c(path)``
 writes their ``greet.c`` to ``path``. The check gives it a folder of its own,
 compiles the file with the flags the notebook uses, beside a small server of
-the check's own (``DRIVER_C``: it greets three clients in turn with the
-student's ``greet()`` and then exits), and reads each greeting from Python.
+the check's own (``greet_sources.DRIVER_C``: it greets a client for each of
+1, 2, 10 and the largest ``unsigned long`` with the student's ``greet()``,
+its ``send()`` cut short where the linker allows, and then exits), and reads
+each greeting from Python.
 
 Why a server of its own and not the notebook's: the check must not depend on
 what else the student changed in the notebook, and its server must end by
-itself after three clients, so that everything the program printed (a
+itself after its last client, so that everything the program printed (a
 ``printf`` meant for the socket) is flushed and can be seen.
 
 The mistakes it tells apart are C's, found by cause, from the bytes that
@@ -19,9 +21,12 @@ arrived and from how the program ended:
 * ``sizeof`` of a pointer (8 bytes arrive), the whole buffer sent (the text,
   then NUL bytes), the string's terminating NUL sent with it;
 * no newline at the end; ``printf`` to standard output instead of the socket;
-* the number ignored, or counted from 0;
+* the number ignored, counted from 0, counted by greet() itself, or printed
+  with a signed or narrower format; a buffer too small for 20 digits;
+* one ``send()`` where ``send_all()`` was needed; a ``\r`` before the newline;
 * a crash (killed by a signal: not the check's own SIGTERM), a ``greet()``
-  that never returns, or one that returned -1.
+  that never returns, one that returned -1 or a byte count, or one that
+  closed the server's socket.
 """
 
 from __future__ import annotations
@@ -44,12 +49,10 @@ from ..cprograms import (
     find_compiler,
     start_program,
 )
+from .greet_sources import DRIVER_C, GREET_H, NUMBERS, ORIGINAL_GREET_C, SHORT_SEND
 from .harness import Hint, Outcome, Report, always, attempt
 
 __all__ = ["DRIVER_C", "GREET_H", "ORIGINAL_GREET_C", "check_greet", "expected_greeting"]
-
-#: Clients the check's server greets, one after the other: enough to see the numbers count up.
-CLIENTS = 3
 
 #: The flags the notebook compiles with: the C standard, and the warnings a C programmer keeps on.
 FLAGS = ("-std=c11", "-Wall", "-Wextra")
@@ -66,113 +69,6 @@ MAX_GREETING = 4096
 
 #: The size of a pointer on this machine (8 on a 64-bit one): ``sizeof`` of a pointer sends this many.
 POINTER_SIZE = struct.calcsize("P")
-
-#: greet.h as the notebook writes it: what the server and greet.c share.
-GREET_H = r"""/* greet.h: what server.c and greet.c share. */
-#ifndef GREET_H
-#define GREET_H
-
-#include <stddef.h>
-
-/* Send all len bytes of buf on socket fd, however many send() calls that
-   takes. Returns 0, or -1 after printing why. (In server.c.) */
-int send_all(int fd, const char *buf, size_t len);
-
-/* Greet the number-th client since the server started, counting from 1.
-   Returns 0, or -1 if the greeting could not be sent. (In greet.c.) */
-int greet(int fd, unsigned long number);
-
-#endif
-"""
-
-#: greet.c as the notebook first writes it (and as the exercise's cell starts): to be changed.
-ORIGINAL_GREET_C = r"""/* greet.c: the first line every client gets. */
-#include <string.h>
-
-#include "greet.h"
-
-int greet(int fd, unsigned long number)
-{
-    (void)number;                        /* not used yet */
-    const char *line = "hello from C\n";
-    return send_all(fd, line, strlen(line));
-}
-"""
-
-#: The check's own server: greets CLIENTS clients in turn with the student's greet(), then exits.
-DRIVER_C = r"""/* The self-check's server: greet() from your greet.c, for each client in turn. */
-#define _POSIX_C_SOURCE 200809L
-
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include "greet.h"
-
-#define CLIENTS %(clients)d
-
-int send_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t sent = send(fd, buf, len, 0);
-        if (sent == -1) {
-            if (errno == EINTR)
-                continue;
-            perror("send");
-            return -1;
-        }
-        buf += sent;
-        len -= (size_t)sent;
-    }
-    return 0;
-}
-
-int main(void)
-{
-    signal(SIGPIPE, SIG_IGN);
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener == -1) {
-        perror("socket");
-        return 1;
-    }
-    struct sockaddr_in address;
-    memset(&address, 0, sizeof address);
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (bind(listener, (struct sockaddr *)&address, sizeof address) == -1
-            || listen(listener, CLIENTS) == -1
-            || getsockname(listener, (struct sockaddr *)&address, &length) == -1) {
-        perror("bind, listen or getsockname");
-        return 1;
-    }
-    printf("port %%u\n", (unsigned)ntohs(address.sin_port));
-    fflush(stdout);
-    for (unsigned long number = 1; number <= CLIENTS; number++) {
-        int fd = accept(listener, NULL, NULL);
-        if (fd == -1) {
-            perror("accept");
-            return 1;
-        }
-        int status = greet(fd, number);
-        if (status != 0)
-            fprintf(stderr, "greet() returned %%d for client %%lu\n", status, number);
-        shutdown(fd, SHUT_WR);           /* the end of the greeting */
-        char buf[256];
-        while (recv(fd, buf, sizeof buf, 0) > 0)
-            ;                            /* until the client closes */
-        close(fd);
-    }
-    close(listener);
-    return 0;
-}
-""" % {"clients": CLIENTS}
 
 
 def expected_greeting(number: int) -> bytes:
@@ -192,11 +88,13 @@ def _greeting(port: int) -> bytes:
 
 
 def _number(value: object) -> int | None:
-    match = re.search(rb"client (\d+)", value) if isinstance(value, bytes) else None
+    match = re.search(rb"client (-?\d+)", value) if isinstance(value, bytes) else None
     return int(match.group(1)) if match else None
 
 
-def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> list[Hint]:
+def _hints(index: int, outcomes: list[Outcome], program: BackgroundProgram, short_sends: bool) -> list[Hint]:
+    """Hints for client ``index`` (from 0), greeted as ``NUMBERS[index]``, by what arrived and what the server said."""
+    number = NUMBERS[index]
     expected = expected_greeting(number)
 
     def got(outcome: Outcome) -> bytes | None:
@@ -214,7 +112,11 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
         return got(outcome) == b"" and "hello from C" in program.output
 
     def greet_failed(outcome: Outcome) -> bool:
-        return f"for client {number}\n" in program.errors
+        return f"returned -1 for client {number}\n" in program.errors
+
+    def cut_short(outcome: Outcome) -> bool:
+        value = got(outcome)
+        return short_sends and value is not None and 0 < len(value) < len(expected) and expected.startswith(value)
 
     def extra(outcome: Outcome) -> bytes | None:
         value = got(outcome)
@@ -231,9 +133,9 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
         numbers = {_number(o.value) for o in outcomes}
         return len(outcomes) > 1 and len(numbers) == 1 and None not in numbers
 
-    extra_size = len(extra(outcomes[number - 1]) or b"")
+    extra_size = len(extra(outcomes[index]) or b"")
     same = _number(outcomes[0].value)
-    told = _number(outcomes[number - 1].value)
+    told = _number(outcomes[index].value)
     return [
         Hint(crashed,
              f"the server was {exit_words(program.returncode)} while it greeted: greet() used memory "
@@ -243,8 +145,9 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
              "socket. Format the line into a buffer with snprintf(), then send it with "
              "send_all(fd, line, length)"),
         Hint(greet_failed,
-             "greet() returned -1 (or another non-zero value) for this client: return what send_all() "
-             "returns, 0 once every byte has gone"),
+             f"greet() returned -1 for client {number}: is the buffer big enough for every number an "
+             "unsigned long holds (20 digits)? Otherwise return what send_all() returns, 0 once every "
+             "byte has gone"),
         Hint(lambda o: o.hung or o.raised(TimeoutError),
              f"the client waited {CLIENT_TIMEOUT:g} s for the end of the greeting, which comes when greet() "
              "returns: greet() must send the line and then return"),
@@ -258,8 +161,16 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
              f"only {POINTER_SIZE} bytes arrived, the size of a pointer on this machine: sizeof of a "
              "pointer is the pointer's size, not the length of the text it points to. Send strlen(line) "
              "bytes, or what snprintf() returns"),
+        Hint(lambda o: got(o) == expected[:-1] + b"\r\n",
+             "a carriage return, '\\r', came before the newline: end the line with '\\n' alone"),
         Hint(lambda o: got(o) == expected[:-1],
-             "end the greeting with a newline, '\\n': a client that reads a line waits for it"),
+             "end the greeting with a newline, '\\n': a client that reads a line waits for it (and if your "
+             "format has one, send all the bytes snprintf() counted: its return value leaves out the '\\0' "
+             "already)"),
+        Hint(cut_short,
+             f"only the first {len(got(outcomes[index]) or b'')} bytes arrived: send() may take fewer bytes "
+             f"than it is given (the check's send() takes at most {SHORT_SEND} per call, as a real one may). "
+             "Send with send_all(), which calls send() until every byte has gone"),
         Hint(lambda o: got(o) == b"",
              "nothing arrived: greet() must send the line on the socket it is given, "
              "with send_all(fd, line, length)"),
@@ -267,10 +178,14 @@ def _hints(number: int, outcomes: list[Outcome], program: BackgroundProgram) -> 
              f"every client got the same number ({same}): print the number greet() is given, its "
              "parameter number, which the server counts up for each client"),
         Hint(lambda o: told == number - 1,
-             f"client {number} was greeted as client {told}: the server counts from 1 and passes "
+             f"greet(fd, {number}) greeted client {told}: the server counts from 1 and passes "
              "the count to greet(); print number as it is"),
+        Hint(lambda o: told is not None and told != number and number > 2 ** 31,
+             f"greet(fd, {number}) greeted client {told}: an unsigned long is printed with %lu, "
+             "not %ld or %d (nor cast to int)"),
         Hint(lambda o: told is not None and told != number,
-             f"client {number} was greeted as client {told}: print the number greet() is given"),
+             f"greet(fd, {number}) greeted client {told}: print the number greet() is given, not a count "
+             "of your own"),
         Hint(always,
              f"the greeting must be exactly {expected!r}: the words, the number greet() is given, "
              "a newline, and nothing after it"),
@@ -331,28 +246,50 @@ def check_greet(write_greet_c: Callable[[Path], object]) -> Report:
         (folder / "greet.h").write_text(GREET_H)
         (folder / "driver.c").write_text(DRIVER_C)
         build = compile_c([compiler, *FLAGS, "-o", "driver", "driver.c", "greet.c"], cwd=folder)
-        cases = [f"client {n} is greeted with {expected_greeting(n)!r}" for n in range(1, CLIENTS + 1)]
+        cases = [f"greet(fd, {n}) sends {expected_greeting(n)!r}" for n in NUMBERS]
         if not report.check(build.ok, "greet.c compiles", _compile_hint(build)):
             for what in ["greet.c compiles without warnings (-Wall -Wextra)", *cases]:
                 report.skip(what, "it does not compile")
             return report.finish()
         report.check(not build.warnings, "greet.c compiles without warnings (-Wall -Wextra)",
                      _warning_hint(build))
+        # The same again, with send() cut short, where the linker can wrap it (not macOS's).
+        short = compile_c([compiler, *FLAGS, f"-DSHORT_SENDS={SHORT_SEND}", "-Wl,--wrap=send", "-o",
+                           "driver-short", "driver.c", "greet.c"], cwd=folder)
         try:
-            program = start_program([folder / "driver"], name="check-greet", cwd=folder)
+            program = start_program([folder / ("driver-short" if short.ok else "driver")], name="check-greet",
+                                    cwd=folder)
         except ProgramError as error:
             report.check(False, "the server with your greet() starts", str(error))
             return report.finish()
         outcomes: list[Outcome] = []
         with program:
-            for _ in range(CLIENTS):
+            for _ in NUMBERS:
                 outcome = attempt(_greeting, program.port, deadline=CLIENT_TIMEOUT + 1, name="greet-client")
                 outcomes.append(outcome)
                 if not outcome.ok:  # the server is stuck or gone: the next client would learn nothing new
                     break
-        for number, outcome in enumerate(outcomes, 1):
-            report.case(cases[number - 1], outcome, expected_greeting(number),
-                        _hints(number, outcomes, program))
+        for index, outcome in enumerate(outcomes):
+            _judge(report, cases[index], index, outcome, outcomes, program, short.ok)
         for what in cases[len(outcomes):]:
             report.skip(what)
     return report.finish()
+
+
+def _judge(report: Report, what: str, index: int, outcome: Outcome, outcomes: list[Outcome],
+           program: BackgroundProgram, short_sends: bool) -> None:
+    """One client's verdict: the bytes it got, then what the server saw greet() do with its socket."""
+    number = NUMBERS[index]
+    returned = re.search(rf"greet\(\) returned (-?\d+) for client {number}\n", program.errors)
+    closed = f"greet() closed the socket of client {number}\n" in program.errors
+    if outcome.ok and outcome.value == expected_greeting(number) and (closed or returned):
+        if closed:
+            report.check(False, f"{what}, but greet() closed the socket",
+                         "leave the socket open: the server shuts it down and closes it after greet() "
+                         "returns; greet() only sends")
+        else:
+            report.check(False, f"{what}, but greet() returned {returned.group(1)}",
+                         "return 0 once every byte has gone (what send_all() returns), not the number of "
+                         "bytes sent: the server reads any other value as a failure")
+        return
+    report.case(what, outcome, expected_greeting(number), _hints(index, outcomes, program, short_sends))
