@@ -257,7 +257,19 @@ def _hints(trip: _RoundTrip, messages: list[bytes], default: str) -> list[Hint]:
     def first_ones_only(outcome: Outcome) -> bool:
         """The first messages are right, the rest are missing."""
         got = received(outcome)
-        return got is not None and len(got) < len(messages) and got == messages[: len(got)]
+        return got is not None and 0 < len(got) < len(messages) and got == messages[: len(got)]
+
+    def nothing_back(outcome: Outcome) -> bool:
+        """Messages were sent and every byte went, yet none came back."""
+        return received(outcome) == [] and bool(messages) and not trip.lost
+
+    def longer(outcome: Outcome) -> bool:
+        """The first wrong message is longer than the one sent: it took bytes of the next."""
+        got = received(outcome)
+        if got is None or not_bytes(outcome):
+            return False
+        wrong = [i for i, (m, want) in enumerate(zip(got, messages)) if m != want]
+        return bool(wrong) and len(got[wrong[0]]) > len(messages[wrong[0]])
 
     def cut_short(outcome: Outcome) -> bool:
         """The first wrong message is the start of the right one: its last bytes are missing."""
@@ -277,9 +289,22 @@ def _hints(trip: _RoundTrip, messages: list[bytes], default: str) -> list[Hint]:
         Hint(split_at_newlines,
              "a message may contain any byte, newlines too, and may be empty, so a newline "
              "cannot mark its end; send each message's length before it"),
+        Hint(lambda outcome: bool(messages) and messages[-1] == b"" and received(outcome) == messages[:-1],
+             "the last message, an empty one, went missing: a message may be empty, and its header "
+             "alone is a whole message (cut while len(buffer) >= 4, not > 4)"),
         Hint(boundaries_lost,
              "a byte stream keeps no boundaries: send a header (the message's length) or a "
              "marker with each message, and cut the stream at it when reading"),
+        Hint(lambda outcome: outcome.raised(struct.error) and "format requires" in str(outcome.error),
+             "your length header is too small for this message: '!H' holds at most 65535; use 4 "
+             "bytes, '!I'"),
+        Hint(nothing_back,
+             "every message was sent, yet none came back: pack and unpack the length with the same "
+             "format on both sides ('!I', network byte order), and remember that an empty message "
+             "is a message too (the end of the stream is recv() returning b'', not an empty message)"),
+        Hint(longer,
+             "a message came back longer than it was sent: ask recv() only for what is still missing, "
+             "recv(length - len(body)), or the next message's bytes join this one"),
         Hint(first_ones_only,
              "one recv() can bring several messages at once: after each recv(), cut off every "
              "whole message in your buffer (a while loop), not just the first one"),
@@ -314,7 +339,7 @@ def check_messages(send_messages: SendMessages, receive_messages: ReceiveMessage
               [b"byte", b"streams", b"keep", b"no", b"boundaries"], recv_sizes=_sizes(rng, 1, 7),
               default="a header can be cut in two as well: collect all of its bytes before you decode it"),
         _Case("empty messages, newlines and zero bytes are kept",
-              [b"", b"two\nlines", b"\x00\x01\x02", b"", "héllo wörld".encode()],
+              [b"", b"two\nlines", b"\x00\x01\x02", b"", "héllo wörld".encode(), b""],
               recv_sizes=_sizes(rng, 1, 5),
               default="a message may contain any byte and may be empty; send each message's length before it"),
         _Case("a 204 800-byte message between two small ones", [b"before", big, b"after"],
