@@ -51,7 +51,7 @@ STEP_TIMEOUT = 2.0
 BIG_SIZE = 300_000
 
 GREETING = b"Hello, world!\n"
-MESSAGE = b"TCP is a byte stream: it keeps no message boundaries.\n"
+MESSAGE = b"First line!\nTCP is a byte stream: it keeps no boundaries.\n"   # a newline is no end
 
 #: The drain check's message goes out in pieces this long, each one only once
 #: the student's ``recv`` has returned the one before (or after ``PIECE_WAIT``
@@ -118,6 +118,10 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
              "the peer had closed: stop at the first b'' instead of waiting for more "
              "(a length, or a newline)"),
         Hint(lambda o: isinstance(o.value, str), "return bytes, as recv() gives them: do not decode"),
+        Hint(lambda o: o.raised(TypeError) and "str" in str(o.error),
+             "start from data = b'' (bytes), not '': recv() returns bytes, and bytes and str do not add up"),
+        Hint(lambda o: isinstance(o.value, bytes) and o.value != expected and o.value == expected.strip(),
+             "return the bytes as they came: do not strip them (the newline is part of the data)"),
         Hint(lambda o: isinstance(o.value, (list, tuple)),
              "join the pieces into one bytes object (data += chunk, or b''.join(pieces))"),
         Hint(lambda o: cut_short(o) and not counting.eof_seen,
@@ -159,12 +163,17 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
                     client_call(drain, server.address, read, STEP_TIMEOUT) as (call, counting, wake):
                 outcome = attempt(call, deadline=STEP_TIMEOUT, on_hang=wake)
+                closed = getattr(getattr(counting, "_sock", None), "fileno", lambda: 0)() == -1
                 finished.set()
                 read.set()
                 recvs_after_eof += counting.after_eof
                 hints = _drain_hints(counting, expected)
                 value = outcome.value
-                if outcome.raised(KeptReading):
+                if closed and outcome.ok:
+                    report.check(False, f"{what}, but drain() closed the socket",
+                                 "leave the socket open: it is the caller's, who may still send on it "
+                                 "(serve_once replies after its drain) and closes it itself")
+                elif outcome.raised(KeptReading):
                     report.check(False, f"{what}: recv() was called {MAX_RECVS_AFTER_EOF} more times "
                                         f"after it returned b''", pick_hint(outcome, hints))
                 elif isinstance(value, bytes) and len(value) < len(expected) and expected.startswith(value):
@@ -223,6 +232,8 @@ def _silent_client(port: int) -> Iterator[None]:
 
 
 _TIMEOUTS = f"give both sockets a timeout (settimeout({STUDENT_TIMEOUT})), so serve_once always ends"
+_NON_BLOCKING = ("setblocking(False), or a timeout of 0, makes a socket non-blocking: accept() and recv() then "
+                 f"raise BlockingIOError at once instead of waiting. Use settimeout({STUDENT_TIMEOUT})")
 _RECEIVE_ALL = ("one recv() returns only what has arrived: keep receiving until b'' "
                 "(your drain()), then reply and close")
 
@@ -247,6 +258,7 @@ def _return_hints(expected: bytes) -> list[Hint]:
         *program_hints(),
         Hint(hung, _TIMEOUTS),
         Hint(raised(TimeoutError), "the client half-closes after its request: receive until b''"),
+        Hint(raised(BlockingIOError), _NON_BLOCKING),
         Hint(lambda o: isinstance(o.value, str), "return the request as bytes, as recv() gave it"),
         Hint(lambda o: o.value == expected.upper() != expected,
              "return the request as it came, not the reply: the capitals go to the client"),
@@ -318,8 +330,17 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
         run = start(what)
         if run is None:
             return
-        with client(run.port):
+        try:
+            with client(run.port):
+                ended = run.finish(patience)
+        except ConnectionRefusedError:   # nothing listens any more: the run ended before its client came
             ended = run.finish(patience)
+            if ended:
+                early = _NON_BLOCKING if run.outcome.raised(BlockingIOError) else (
+                    "call listen() before announce(port), and then wait in accept() for the client")
+                report.check(False, f"{what}: the connection was refused: serve_once had already ended "
+                                    f"(it {run.outcome.describe()})", early)
+                return
         if not ended:
             report.check(False, f"{what}: it was still waiting after {patience:g} s", stuck)
             run.rescue(watch)

@@ -1,0 +1,20 @@
+"""Decodes the request and returns it as str, not the bytes it received."""
+
+HINT_WORDS = ("as bytes",)
+
+import socket
+
+
+def serve_once(announce) -> bytes:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.5)
+        announce(listener.getsockname()[1])
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(0.5)
+            request = b""
+            while chunk := conn.recv(4096):
+                request += chunk
+            text = request.decode()
+            conn.sendall(text.upper().encode())
+    return text
