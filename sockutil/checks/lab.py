@@ -53,7 +53,7 @@ import threading
 from typing import Callable, Iterator
 
 from . import Hint, Report, Watch, always, is_unwritten
-from .lab_cases import CASES, KVOutcome
+from .lab_cases import CASES, KVOutcome, cause
 from .lab_client import HANG_UP_TIMEOUT, IDLE_TIMEOUT, MAX_LINE, MAX_VALUE, Failed, KVClient
 from .program import Program, program_hints
 from .server_under_test import Stopped, under_test
@@ -75,6 +75,11 @@ LONG_IDLE = 60.0
 MAX_FAILURES = 6
 
 UNWRITTEN = "write serve_kv() first: fill in its cell, run that cell, then run this one again"
+
+
+#: Every case's first hint after the server's death: an ERROR with nothing after it.
+NO_REASON = Hint(cause("no_reason"), "reply ERROR, a space and a reason for a human (ERROR unknown command), "
+                                     "then the newline: a bare ERROR tells the client nothing")
 
 
 @contextlib.contextmanager
@@ -209,7 +214,7 @@ def check_kv_server(serve_kv: ServeKV | Program) -> Report:
                     if failed:
                         report.skip(case.title, "your server is no longer running")
                     else:
-                        report.case(case.title, server.dead(), True, [*died, *case.hints], function="serve_kv")
+                        report.case(case.title, server.dead(), True, [*died, NO_REASON, *case.hints], function="serve_kv")
                     if getattr(server, "start_error", None) is not None:
                         return report.finish()  # a program that never served: one line says it all
                     continue
@@ -221,7 +226,7 @@ def check_kv_server(serve_kv: ServeKV | Program) -> Report:
                     outcome = KVOutcome()
                 except Failed as failure:
                     outcome = KVOutcome(failure)
-                report.case(case.title, outcome, True, [*died, *case.hints], function="serve_kv")
+                report.case(case.title, outcome, True, [*died, NO_REASON, *case.hints], function="serve_kv")
                 if report.stopped:
                     return report
             served = any(result.ok for result in report.results)   # hygiene ticks only for a server that served

@@ -64,6 +64,11 @@ def _basic(port: int) -> None:
         c.expect(b"OK\n")
         c.send(b"GET colour\n")
         c.expect(b"VALUE 5\ngreen")
+        c.send(b"SET Case 1\nAGET case\n")   # keys are bytes: 'Case' and 'case' are two keys
+        try:
+            c.expect(b"OK\n", b"NOT_FOUND\n")
+        except Failed as failure:
+            raise Failed(f"after SET Case, GET case: {failure}", "keys_folded") from None
 
 
 def _not_found(port: int) -> None:
@@ -101,8 +106,14 @@ def _lengths(port: int) -> None:
                 c.expect(b"OK\n")
             except Failed as failure:
                 raise _on(line, failure) from None
-        c.send(b"GET empty\nGET zeros\n")
-        c.expect(b"VALUE 0\n", b"VALUE 7\nseven!!")
+        c.send(b"GET empty\nGET zeros\nDEL empty\n")
+        try:
+            c.expect(b"VALUE 0\n", b"VALUE 7\nseven!!", b"DELETED\n")
+        except Failed as failure:
+            words = str(failure)
+            cause = ("length_echoed" if "VALUE 007" in words else
+                     "empty_missing" if "NOT_FOUND" in words else failure.cause)
+            raise Failed(f"after GET empty, GET zeros, DEL empty: {words}", cause) from None
 
 
 # ------------------------------------------------------------- the stream
@@ -185,6 +196,15 @@ def _line_limit(port: int) -> None:
         except Failed as failure:
             raise Failed(f"a line of {MAX_LINE + 1} bytes: {failure}", failure.cause) from None
         c.hangs_up()
+    with KVClient(port) as c:
+        c.send(exact + b"\r\nGET x\n")  # the \r counts: MAX_LINE + 1 bytes
+        try:
+            c.expect(b"ERROR")
+        except Failed as failure:
+            raise Failed(f"a line of {MAX_LINE} bytes and a \\r: {failure}",
+                         "cr_not_counted" if failure.cause in ("not_error", "wrong_reply") else failure.cause
+                         ) from None
+        c.hangs_up()
 
 
 def _endless_line(port: int) -> None:
@@ -261,7 +281,7 @@ def _bad_words(port: int) -> None:
 
 
 def _bad_others(port: int) -> None:
-    lines = [b"HELLO", b"get lower-case", b"Get k", b'__import__("os").getpid()', b"GET", b"GET too many",
+    lines = [b"HELLO", b"get lower-case", b"Get k", b"set k 5", b"GET a\rb", b'__import__("os").getpid()', b"GET", b"GET too many",
              b"GET  k", b"GET k ", b"DEL", b"GET a\tb", b"GET a\x00b", b"GET \xff\xfe"]
     with KVClient(port) as c:
         for line in lines:
@@ -308,6 +328,8 @@ GO_ON = ("only a broken SET or a broken frame closes the connection: after ERROR
 
 CASES: list[Case] = [
     Case("SET then GET returns the value; a second SET replaces it", _basic, [
+        Hint(cause("keys_folded"), "keys are compared as they are: 'Case' and 'case' are two keys; do not "
+                                   "change a key's case"),
         Hint(always, "reply OK\\n after storing; reply VALUE <length>\\n followed by the bytes")]),
     Case("GET of a key never set: NOT_FOUND", _not_found, [Hint(always, "reply NOT_FOUND\\n")]),
     Case("DEL removes a key: DELETED, then GET and DEL say NOT_FOUND", _delete, [
@@ -315,6 +337,10 @@ CASES: list[Case] = [
     Case("a value may hold any bytes (spaces, newlines, non-UTF-8)", _any_bytes, [
         Hint(always, "read exactly <length> bytes for the value; do not split it into lines or decode it")]),
     Case("lengths: 0 stores an empty value, and leading zeros are allowed (007 is 7)", _lengths, [
+        Hint(cause("empty_missing"), "an empty value is stored like any other: ask whether the key is in "
+                                     "the store (key in store), not whether its value is true"),
+        Hint(cause("length_echoed"), "reply with len(value), written without leading zeros: VALUE 7, not "
+                                     "the length as the client wrote it"),
         Hint(always, "any ASCII digits make a length, 0 and leading zeros too: int('007') is 7")]),
     Case("8 clients connected at once are all answered, from one shared store", many_clients, [
         Hint(cause("not_shared"), SHARE), Hint(always, THREADS)]),
@@ -338,6 +364,8 @@ CASES: list[Case] = [
          f"server closes", _line_limit, [
         Hint(cause("rejected_exact"), f"a line of exactly MAX_LINE bytes is allowed: reject only a line "
                                       f"longer than MAX_LINE (len(line) > {MAX_LINE}, not >=)"),
+        Hint(cause("cr_not_counted"), "a \\r before the \\n counts in the line's length: measure the line "
+                                      "before you drop the \\r"),
         Hint(cause("read_on", "kept_open"), "after the ERROR for an over-long line, close the connection"),
         Hint(always, "check the line's length before you use it: more than MAX_LINE bytes is an error")]),
     Case(f"{MAX_LINE + 1} bytes with no newline: an ERROR reply at once (not after the idle timeout), "
@@ -368,10 +396,10 @@ CASES: list[Case] = [
         Hint(always, CLOSE_AFTER_BAD_SET)]),
     Case("unknown commands (also lower-case ones), malformed GET and DEL lines, bytes that are not "
          "UTF-8: ERROR replies; the connection still works", _bad_others, [
-        Hint(cause("not_error", line=_has(b"\t", b"\x00")), CONTROL),
+        Hint(cause("not_error", line=_has(b"\t", b"\x00", b"\r")), CONTROL),
         Hint(cause("not_error", line=_empty_word), SINGLE_SPACES),
-        Hint(cause("not_error", line=_not_upper_case),
-             "command names are upper case exactly: 'get' is an unknown command"),
+        Hint(cause("not_error", "no_reply", "wrong_reply", "closed_early", line=_not_upper_case),
+             "command names are upper case exactly: 'get' and 'set' are unknown commands"),
         Hint(cause("closed_early", line=_has(b"\xff")), NOT_UTF8),
         Hint(cause("closed_early"), GO_ON),
         Hint(always, "reply ERROR <reason>\\n and go on with the next line; never eval() what a client "

@@ -102,8 +102,10 @@ class KVClient:
         """Read one reply per ``expected`` (``b"ERROR"`` matches any ``ERROR <reason>\\n``)."""
         for want in expected:
             got = self.reply()
-            if want == b"ERROR" and got.startswith(b"ERROR"):
+            if want == b"ERROR" and got.startswith(b"ERROR ") and got[6:].strip():
                 continue
+            if want == b"ERROR" and got.startswith(b"ERROR"):
+                raise Failed(f"expected ERROR <reason>, got {shown(got)}: no reason", "no_reason")
             if got != want:
                 wanted = "an ERROR reply" if want == b"ERROR" else shown(want)
                 cause = "not_error" if want == b"ERROR" else "wrong_reply"
