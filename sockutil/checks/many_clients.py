@@ -49,6 +49,11 @@ STOP_GRACE = 3.0
 #: Seconds any one reply may take to begin or to go on: loopback answers in microseconds.
 REPLY_TIMEOUT = 2.0
 
+#: Bytes with no newline, and not UTF-8: what comes back must not wait for a line, nor be decoded.
+RAW = b"\xff\xc3\x9f abc"
+RAW_BYTES = ("send back each piece as it arrives, in capitals with data.upper() (bytes.upper() changes only "
+             "ASCII letters): do not wait for a newline, and do not decode the bytes (they need not be UTF-8)")
+
 #: The big message: 8 000 000 bytes of lines, far more than the kernel's buffers hold.
 BIG = (b"x" * 99 + b"\n") * 80_000
 
@@ -321,6 +326,8 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
          lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n"),
         ("one client, two messages, the second sent after the first reply: both come back",
          lambda: _converse(port, [(b"one\n", 4), (b"two\n", 4)]), b"ONE\nTWO\n"),
+        (f"bytes with no newline, and not UTF-8: {RAW!r} comes back as {RAW.upper()!r}",
+         lambda: _converse(port, [(RAW, len(RAW))]), RAW.upper()),
         ("an 8 MB message, read late: it comes back whole, in capitals",
          lambda: _big(port, look_at_sockets), BIG.upper()),
         ("a client closes its sending side: it gets its reply, then your server closes too",
@@ -351,7 +358,8 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
             server.settle()  # a server that is dying gets to say why, for the hint
         if not server.alive and outcome.value != expected:
             outcome.words += "; " + server.dead().describe()
-        report.case(what, outcome, expected, hints, function="serve_upper")
+        raw = [Hint(lambda o: not o.value, RAW_BYTES)] if expected == RAW.upper() else []
+        report.case(what, outcome, expected, [*raw, *hints], function="serve_upper")
         if report.stopped:
             return False
     stop_what = (f"a client stays connected and silent until stop is set: your server returns, "
