@@ -246,7 +246,7 @@ def test_the_command_line_grades_a_program_and_says_so_by_its_status(built, caps
     from sockutil.cli import main
 
     assert main(["check", "ask", str(built / "ask_right")]) == 0
-    assert "ask: all 4 checks passed." in capsys.readouterr().out
+    assert "ask: all 5 checks passed." in capsys.readouterr().out
     assert main(["check", "drain", str(built / "drain_one_recv")]) == 1
     assert "one recv() is not the whole message" in capsys.readouterr().out
 

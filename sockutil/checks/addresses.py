@@ -263,6 +263,8 @@ ENDPOINTS: tuple[tuple[str, tuple[str, int], str], ...] = (
     ("http://[::1]:8080/", ("::1", 8080), "an IPv6 address sits in brackets; .hostname drops them"),
     ("HTTP://Example.TEST:8000", ("example.test", 8000),
      "host names are case-insensitive: .hostname gives them in lower case"),
+    ("http://127.0.0.1:65535/", ("127.0.0.1", 65535),
+     "65535 is a port too, the highest: a destination port is 1 to 65535, both included"),
 )
 
 #: (url, what is wrong with it, hint)

@@ -151,6 +151,9 @@ def _ask_hints(heard: list[Heard], answers: set[str], expected: str) -> list[Hin
              "return the answer without its b'\\n': .rstrip('\\n')"),
         Hint(lambda o: o.ok and isinstance(o.value, (bytes, bytearray)),
              "return a str: decode the answer with .decode('utf-8')"),
+        Hint(lambda o: is_str(o) and " " in expected and o.value == expected.split()[0],
+             "return the whole answer line, spaces and all (only its b'\\n' comes off): do not split it "
+             "into words"),
         Hint(lambda o: is_str(o) and o.value != expected and expected.startswith(o.value.rstrip("\n")),
              "one recv() returns whatever has arrived so far, maybe part of the answer: keep "
              "receiving until you see b'\\n'"),
@@ -203,6 +206,7 @@ def check_ask(ask: Callable[[int, str], str] | Program) -> Report:
     cases = [
         ("ask(port, '6 * 7') == '42'", "6 * 7"),
         ("ask(port, '2 + 3') == '5'", "2 + 3"),
+        ("ask(port, 'hello') == 'error: ask like 6 * 7', the whole answer", "hello"),
         (f"a long answer sent in pieces, {PIECE_PAUSE * 1000:g} ms apart, comes back whole",
          "123456789 * 987654321"),
     ]

@@ -218,6 +218,7 @@ def _run_function(serve_n: Callable[[socket.socket, int], dict], n: int, state: 
             for client in clients:
                 client.connected.wait(TIMEOUT)  # all four queue up before serve_n starts
             outcome = attempt(serve_n, listener, n, deadline=SERVE_DEADLINE, on_hang=on_hang, name="serve_n")
+            state["listener_closed"] = not outcome.hung and listener.fileno() == -1
             left = watch.left_open()
             watch.close_all()  # clients waiting for a close get it now
         finally:
@@ -333,6 +334,9 @@ def check_serve_n(serve_n: Callable[[socket.socket, int], dict] | Program) -> Re
             report.check(False, f"{what}: got {type(got).__name__}, not bytes",
                          "store the bytes as they arrived: do not decode them")
     if not isinstance(serve_n, Program):  # a program's sockets are closed by the kernel when it ends: unseen
+        report.tidy(not state.get("listener_closed"), "your server left the listener open for its caller",
+                    "the listener is the caller's: close only the sockets accept() gave you (no `with "
+                    "listener:` in serve_n)")
         report.tidy(
             not left,
             "your server closed each connection when it was done with it",

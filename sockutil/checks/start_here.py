@@ -142,6 +142,8 @@ def _hints(text: str, server: _PieceServer) -> list[Hint]:
              "a character of 2 or 3 bytes can be cut between two recv()s: collect all the bytes "
              "first, then decode the whole reply once"),
         Hint(raised(UnicodeEncodeError), "encode the text as UTF-8: text.encode('utf-8')"),
+        Hint(lambda o: isinstance(o.value, str) and o.value != text.upper() and o.value == text.upper().strip(),
+             "return the reply as it came: do not strip it (its spaces are part of the text)"),
         Hint(uppercased_locally,
              "return what the server sent back: it capitalizes ASCII letters only "
              "(bytes.upper()), so 'ü' stays 'ü'"),
@@ -171,7 +173,7 @@ def check_shout(shout: Callable[[int, str], str]) -> Report:
     pieces = _PieceServer()
     cases = [
         ("shout(port, 'hello') == 'HELLO'", "hello", []),
-        ("shout(port, 'Sockets 101') == 'SOCKETS 101'", "Sockets 101", []),
+        ("shout(port, ' Sockets 101 ') == ' SOCKETS 101 ', spaces kept", " Sockets 101 ", []),
         (f"a reply in pieces, cut between characters: shout(port, {MIXED!r})",
          MIXED, _between_characters(MIXED)),
         (f"a reply in pieces, cut inside characters: shout(port, {MIXED!r})",
