@@ -53,6 +53,8 @@ HINT_CLOSED = ("raise ConnectionError when recv() returns b'' in the middle of a
                "body): the frame can never be completed")
 HINT_SIZE_FIRST = ("compare the length with max_size as soon as you have the header, and raise "
                    "ValueError before reading (or waiting for) the body")
+HINT_UNSIGNED = ("the length is unsigned: unpack it with '!I' (a capital I), not '!i', which reads 0xFFFFFFFF "
+                 "as -1, a length that no max_size check refuses")
 HINT_EXACT = "a frame of exactly max_size bytes is allowed: raise ValueError only when the length is over max_size"
 HINT_LOOPS = ("recv(n) returns up to n bytes: loop until you have exactly 4 header bytes, then "
               "exactly as many body bytes as the header says")
@@ -141,6 +143,7 @@ def _hints(case: _Case) -> list[Hint]:
         Hint(with_header, HINT_WITH_HEADER),
     ]
     if case.expected is ValueError:
+        hints.append(Hint(lambda reading: case.otherwise == HINT_UNSIGNED and b"" in reading.items, HINT_UNSIGNED))
         hints.append(Hint(raised(TimeoutError), case.on_timeout))
     elif case.expected is ConnectionError:  # no length here is over max_size: a refusal misread one
         hints.append(Hint(raised(ValueError), HINT_BYTE_ORDER))
@@ -186,6 +189,9 @@ def _cases() -> list[_Case]:
               [struct.pack("!I", 10) + b"abc"], ConnectionError, HINT_CLOSED),
         _Case("a declared length over max_size raises ValueError before the body (2 000 000 > 1000)",
               [struct.pack("!I", 2_000_000) + b"x" * 100], ValueError, HINT_SIZE_FIRST,
+              max_size=1000, close=False, on_timeout=HINT_SIZE_FIRST),
+        _Case("the largest length, 0xFFFFFFFF (4 294 967 295 > 1000), raises ValueError too",
+              [b"\xff\xff\xff\xff"], ValueError, HINT_UNSIGNED,
               max_size=1000, close=False, on_timeout=HINT_SIZE_FIRST),
     ]
 

@@ -295,6 +295,10 @@ def _cases(over_passed: list[bool]) -> list[_Case]:
               session([b"first\nlast words"]), ["first", "last words"], HINT_END),
         _Case("empty lines are lines: ['a', '', 'b']", session([b"a\n\nb\n"]), ["a", "", "b"],
               "b'\\n' right after b'\\n' ends an empty line: yield ''"),
+        _Case("spaces and a b'\\r' inside a line are the line's: [' indented ', 'a\\rb']",
+              session([b" indented \na\rb\n"]), [" indented ", "a\rb"],
+              "a line is every byte up to its b'\\n': do not strip it, and do not split it at b'\\r' "
+              "(str.splitlines() and bytes.splitlines() do)"),
         _Case("a stream that ends at once has no lines: []", session([]), [], HINT_NO_EMPTY_LAST),
         _Case("each line is handed over as soon as it is complete", conversation,
               ["first", "second"], HINT_NOW),

@@ -1,0 +1,26 @@
+"""Unpacks the length as a signed int ('!i'): a header of 0x80000000 or more gives a negative length that passes the size check."""
+
+HINT_WORDS = ("unsigned",)
+
+import struct
+
+
+def recv_exactly(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed mid-frame")
+        data += chunk
+    return data
+
+
+def read_frame(sock, max_size=1_000_000):
+    first = sock.recv(4)
+    if not first:
+        return None
+    header = first + recv_exactly(sock, 4 - len(first))
+    (length,) = struct.unpack("!i", header)
+    if length > max_size:
+        raise ValueError("too large")
+    return recv_exactly(sock, length)
