@@ -1,0 +1,31 @@
+"""Starts each thread with target=lambda: upper_echo(conn): the lambda reads conn late, maybe the next client's."""
+
+HINT_WORDS = ('args=',)
+
+import socket
+import threading
+
+
+def upper_echo(conn: socket.socket) -> None:
+    with conn:
+        conn.settimeout(1.5)
+        try:
+            while data := conn.recv(4096):
+                conn.sendall(data.upper())
+        except OSError:
+            pass
+
+
+def serve_upper(listener: socket.socket, stop: threading.Event) -> None:
+    listener.settimeout(0.1)
+    workers = []
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        worker = threading.Thread(target=lambda: upper_echo(conn), daemon=True)
+        worker.start()
+        workers = [w for w in workers if w.is_alive()] + [worker]
+    for worker in workers:
+        worker.join(timeout=2)
