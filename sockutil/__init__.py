@@ -53,7 +53,7 @@ from .names import (
 from .servers import Connection, Server, running_servers, serve, stop_all
 
 #: The kit's release, as pyproject.toml says (tests/test_release.py checks they agree); a course pins the tag v<version>.
-__version__ = "1.1.0"
+__version__ = "2.0.0"
 
 __all__ = [
     "DEFAULT_TIMEOUT",
