@@ -69,7 +69,6 @@ DRIVER_C = r"""/* The self-check's server: greet() from your greet.c, for each c
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +77,8 @@ DRIVER_C = r"""/* The self-check's server: greet() from your greet.c, for each c
 #include <unistd.h>
 
 #include "greet.h"
+
+#include <fcntl.h>
 
 static const unsigned long numbers[] = {%(numbers)s};
 #define CLIENTS (sizeof numbers / sizeof numbers[0])
