@@ -26,9 +26,17 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import threading
+import time
 from typing import Any, Callable
 
 __all__ = ["Interruptible", "StoppedByCheck"]
+
+START_WAIT = 1.0     # seconds interrupt() waits for threads being started to run
+START_POLL = 0.001
+# Where threading keeps threads started but not yet running, and the lock it
+# takes to put one there (CPython's threading module; both exist in 3.11 to 3.13).
+_LIMBO: dict = getattr(threading, "_limbo", {})
+_LIMBO_LOCK = getattr(threading, "_active_limbo_lock", threading.Lock())
 
 
 class StoppedByCheck(BaseException):
@@ -41,6 +49,7 @@ class Interruptible:
     def __init__(self, call: Callable[..., Any]) -> None:
         self.call = call
         self.interrupted = False
+        self.on_defer: Callable[[], None] | None = None   # a hook for tests: called each time interrupt() waits
         self._lock = threading.Lock()
         self._thread_id: int | None = None
 
@@ -54,14 +63,38 @@ class Interruptible:
                 self._thread_id = None
 
     def interrupt(self) -> None:
-        """Raise ``StoppedByCheck`` in the thread running the call, if it still runs."""
-        with self._lock:
-            if self._thread_id is None:
-                return
-            with contextlib.suppress(AttributeError, OSError):  # not CPython: nothing to do
-                # Arguments wrapped here, not through .argtypes: that would change the
-                # shared function object for every other user of ctypes.pythonapi.
-                raised = ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(self._thread_id), ctypes.py_object(StoppedByCheck)
-                )
-                self.interrupted = raised == 1
+        """Raise ``StoppedByCheck`` in the thread running the call, if it still runs.
+
+        Why it may wait: on CPython 3.11 a thread that ``Thread.start()`` has
+        made but that has not run yet carries the id of the thread that
+        started it, and ``PyThreadState_SetAsyncExc`` raises in the first
+        state with the id it is given, the newest. Sent then, the exception
+        would stop the student's new thread instead of their loop. While a
+        thread is being started (it sits in ``threading._limbo`` until it
+        runs), this waits, up to ``START_WAIT`` seconds; holding the lock
+        that ``Thread.start()`` takes first, no thread can begin starting
+        between the look and the raise.
+        """
+        waited_until = time.monotonic() + START_WAIT
+        while True:
+            with self._lock:
+                if self._thread_id is None:
+                    return
+                with _LIMBO_LOCK:
+                    if not _LIMBO:
+                        self._raise(self._thread_id)
+                        return
+            if time.monotonic() > waited_until:
+                return   # a thread that never runs: better no interrupt than one in the wrong thread
+            if self.on_defer is not None:
+                self.on_defer()
+            time.sleep(START_POLL)   # no event tells when a new thread has run; it takes microseconds
+
+    def _raise(self, thread_id: int) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # not CPython: nothing to do
+            # Arguments wrapped here, not through .argtypes: that would change the
+            # shared function object for every other user of ctypes.pythonapi.
+            raised = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(thread_id), ctypes.py_object(StoppedByCheck)
+            )
+            self.interrupted = raised == 1
