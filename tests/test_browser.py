@@ -54,6 +54,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.tool_loading import load_script
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from build_site import CHROMIUM_ARGS, chromium_candidate  # noqa: E402  (one browser lookup for the kit)
 
@@ -382,11 +384,7 @@ def test_jupyterlab_records_the_cell_timings_student_times_reads(lab, browser):
     All ran every cell within a minute or two, which is what the tool calls a
     notebook re-run from the top.
     """
-    sys.path.insert(0, str(ROOT / "instructors"))
-    try:
-        import student_times
-    finally:
-        sys.path.remove(str(ROOT / "instructors"))
+    student_times = load_script(ROOT / "instructors" / "student_times.py", "student_times")
     url, token, root = lab
     name = "00-start-here.ipynb"
     saved = root / "notebooks" / name

@@ -16,9 +16,10 @@ import sys
 import nbformat
 import pytest
 
+from tests.tool_loading import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "instructors"))
-import student_times as times  # noqa: E402  (a script of the instructors' folder, as measure_times)
+times = load_script(ROOT / "instructors" / "student_times.py", "student_times")
 
 NAME = "02-client-and-server.ipynb"
 START = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)

@@ -62,6 +62,11 @@ class CountingSocket:
         self.returned.set()
         return count
 
+    @property
+    def closed(self) -> bool:
+        """Whether the real socket is closed: the student's code closed a socket it was only lent."""
+        return self._sock.fileno() == -1
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 

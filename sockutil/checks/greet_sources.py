@@ -69,6 +69,7 @@ DRIVER_C = r"""/* The self-check's server: greet() from your greet.c, for each c
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,8 +78,6 @@ DRIVER_C = r"""/* The self-check's server: greet() from your greet.c, for each c
 #include <unistd.h>
 
 #include "greet.h"
-
-#include <fcntl.h>
 
 static const unsigned long numbers[] = {%(numbers)s};
 #define CLIENTS (sizeof numbers / sizeof numbers[0])

@@ -321,27 +321,28 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
     def look_at_sockets() -> None:
         modes.extend(sock.gettimeout() for sock in watch.left_open())
 
-    cases: list[tuple[str, Callable[[], Reply], bytes]] = [
+    raw_bytes = [Hint(lambda o: not o.value, RAW_BYTES)]
+    cases: list[tuple[str, Callable[[], Reply], bytes, list[Hint]]] = [   # the last: the case's own first hints
         ("one client: b'hello\\n' comes back as b'HELLO\\n'",
-         lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n"),
+         lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n", []),
         ("one client, two messages, the second sent after the first reply: both come back",
-         lambda: _converse(port, [(b"one\n", 4), (b"two\n", 4)]), b"ONE\nTWO\n"),
+         lambda: _converse(port, [(b"one\n", 4), (b"two\n", 4)]), b"ONE\nTWO\n", []),
         (f"bytes with no newline, and not UTF-8: {RAW!r} comes back as {RAW.upper()!r}",
-         lambda: _converse(port, [(RAW, len(RAW))]), RAW.upper()),
+         lambda: _converse(port, [(RAW, len(RAW))]), RAW.upper(), raw_bytes),
         ("an 8 MB message, read late: it comes back whole, in capitals",
-         lambda: _big(port, look_at_sockets), BIG.upper()),
+         lambda: _big(port, look_at_sockets), BIG.upper(), []),
         ("a client closes its sending side: it gets its reply, then your server closes too",
-         lambda: _half_close(port), b"BYE\n"),
+         lambda: _half_close(port), b"BYE\n", []),
         ("after a client reset its connection, the next client is served",
-         lambda: _after_reset(port), b"HELLO\n"),
+         lambda: _after_reset(port), b"HELLO\n", []),
         (f"{len(PARTIAL) // 1000} kB read late, with a small send buffer on your server's side, where "
          f"send() takes only part of what it is given: it comes back whole"
          if isinstance(server, ServerUnderTest) else   # a program's buffers are its own: the check cannot shrink them
          f"{len(PARTIAL) // 1000} kB read late: it comes back whole",
          lambda: _with_small_send_buffer(server, lambda: _big(port, look_at_sockets, PARTIAL)),
-         PARTIAL.upper()),
+         PARTIAL.upper(), []),
     ]
-    for what, talk, expected in cases:
+    for what, talk, expected, own_hints in cases:
         if not server.alive:
             if any(not result.ok for result in report.results):
                 report.skip(what, "your server is no longer running")
@@ -358,8 +359,7 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
             server.settle()  # a server that is dying gets to say why, for the hint
         if not server.alive and outcome.value != expected:
             outcome.words += "; " + server.dead().describe()
-        raw = [Hint(lambda o: not o.value, RAW_BYTES)] if expected == RAW.upper() else []
-        report.case(what, outcome, expected, [*raw, *hints], function="serve_upper")
+        report.case(what, outcome, expected, [*own_hints, *hints], function="serve_upper")
         if report.stopped:
             return False
     stop_what = (f"a client stays connected and silent until stop is set: your server returns, "

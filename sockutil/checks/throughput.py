@@ -216,7 +216,7 @@ def _run_case(fill_buffer: Callable[..., Any], pieces: list[bytes], size: int, *
         try:
             outcome = attempt(fill_buffer, counted, buffer, deadline=STEP_TIMEOUT,
                               on_hang=lambda: student.shutdown(socket.SHUT_RDWR))
-            counted.closed_by_student = student.fileno() == -1
+            counted.closed_by_student = counted.closed   # now: the with block below closes it anyway
         finally:
             feeder.stop()
         left = b""
