@@ -75,6 +75,10 @@ def test_two_hosts_on_one_link_and_nothing_else(clean):
             link = host.run("ip", "-oneline", "link", "show", "eth0")
             assert f"link/ether {host.mac}" in link and "mtu 1500" in link
             assert f"{host.ipv4}/24" in host.run("ip", "-brief", "address")
+            offloads = host.run("ethtool", "-k", "eth0")   # one frame per segment: what a drop rule drops
+            for feature in ("tcp-segmentation-offload", "generic-segmentation-offload",
+                            "generic-receive-offload", "tx-checksumming"):
+                assert f"{feature}: off" in offloads, f"{feature} is on on host {host.name}"
         with hosts.a.socket() as stray:
             with pytest.raises(OSError) as raised:
                 stray.connect(("198.51.100.1", 80))
