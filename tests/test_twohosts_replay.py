@@ -156,3 +156,8 @@ def test_replayed_the_notebook_prints_what_it_printed_live(monkeypatch):
             continue
         kept = "\n".join(line for line in replayed[cell].splitlines() if line not in notes[cell])
         assert kept == text.rstrip("\n"), cell
+    drawn = {cell.id for cell in fresh.cells if cell.cell_type == "code"
+             and any("image/png" in out.get("data", {}) for out in cell.outputs)}
+    saved_figures = {cell.id for cell in saved.cells if cell.cell_type == "code"
+                     and any("image/png" in out.get("data", {}) for out in cell.outputs)}
+    assert saved_figures and drawn == saved_figures, "every figure of the live run is drawn from the recording"
