@@ -6,9 +6,12 @@ folder (what a fresh clone holds: nothing built, nothing untracked), and
 Then every notebook must have its page in syllabus order, with every figure
 saved in the notebook on it (the same PNG bytes), a Binder button that opens
 that notebook, an ``.ipynb`` download, and the previous/next links; no solution
-may show; every link inside the site must reach a file and, with a ``#``, an
-anchor on it; and the PDF must start a page, with an outline entry, for every
-notebook, and hold every figure. The unit tests at the end check the staging without Sphinx.
+may show, nor words about one, nor a self-check's verdict on one under a stub
+(the pages are the student edition, "Your turn" notes included); the contents
+keep README's two parts; every link inside the site must reach a file and, with
+a ``#``, an anchor on it; and the PDF must start a page, with an outline entry
+in the heading's words, for every notebook, hold every figure, and leave out the
+website's buttons. The unit tests at the end check the staging without Sphinx.
 
 The PDF is printed by Chromium: without it the tests of the built site skip and
 say how to install it; under CI (``CI=true``) a missing browser is a failure.
