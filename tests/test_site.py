@@ -6,9 +6,12 @@ folder (what a fresh clone holds: nothing built, nothing untracked), and
 Then every notebook must have its page in syllabus order, with every figure
 saved in the notebook on it (the same PNG bytes), a Binder button that opens
 that notebook, an ``.ipynb`` download, and the previous/next links; no solution
-may show; every link inside the site must reach a file and, with a ``#``, an
-anchor on it; and the PDF must start a page, with an outline entry, for every
-notebook, and hold every figure. The unit tests at the end check the staging without Sphinx.
+may show, nor words about one, nor a self-check's verdict on one under a stub
+(the pages are the student edition, "Your turn" notes included); the contents
+keep README's two parts; every link inside the site must reach a file and, with
+a ``#``, an anchor on it; and the PDF must start a page, with an outline entry
+in the heading's words, for every notebook, hold every figure, and leave out the
+website's buttons. The unit tests at the end check the staging without Sphinx.
 
 The PDF is printed by Chromium: without it the tests of the built site skip and
 say how to install it; under CI (``CI=true``) a missing browser is a failure.
@@ -37,6 +40,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 REPO = "example-school/sockets-course"
 sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
+import site_pdf  # noqa: E402
 
 from tests.tool_loading import load_script
 
@@ -161,6 +165,43 @@ def test_every_notebook_has_a_page_in_syllabus_order(built):
         assert title(path) in page.text, path.name
 
 
+def readme_syllabus() -> list[tuple[str | None, list[str]]]:
+    """README's syllabus: (heading, notebook stems) for each of its tables; the first has no heading of its own."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    syllabus = readme.split("<!-- syllabus:start -->", 1)[1].split("<!-- syllabus:end -->", 1)[0]
+    parts = re.split(r"^### (.+)$", syllabus, flags=re.M)
+    headings = [None] + [heading.strip() for heading in parts[1::2]]
+    return [(heading, re.findall(r"\]\(notebooks/(\d\d-[\w-]+)\.ipynb\)", table))
+            for heading, table in zip(headings, parts[::2])]
+
+
+def contents_groups(html: str, current: str = "") -> list[tuple[str, list[str]]]:
+    """The tables of contents on a page, in order: (caption, notebook stems) for each caption.
+
+    ``current``: the page's own notebook, which its sidebar links as "#".
+    """
+    groups: list[tuple[str, list[str]]] = []
+    entry = r'toctree-l1[^>]*>\s*<a [^>]*href="(?:(?:\.\./)?(?:notebooks/)?(\d\d-[\w-]+)\.html|(#))"'
+    for found in re.finditer(r'caption-text">([^<]+)<|' + entry, html):
+        if found[1]:
+            groups.append((found[1], []))
+        elif groups:
+            groups[-1][1].append(found[2] or current)
+    return groups
+
+
+@PRINTS_WITH_CHROMIUM
+def test_the_contents_keep_the_readmes_going_further_part(built):
+    syllabus = readme_syllabus()
+    assert [heading for heading, _ in syllabus] == [None, "Going further"], "README's syllabus changed"
+    assert [stem for _, stems in syllabus for stem in stems] == [path.stem for path in NOTEBOOKS]
+    expected = [(heading or build_site.COURSE_CAPTION, stems) for heading, stems in syllabus]
+    home = (built / "html" / "index.html").read_text(encoding="utf-8")
+    assert contents_groups(home) == expected * 2, "the sidebar's and the home page's contents, in two parts"
+    page = (built / "html" / "notebooks" / f"{NOTEBOOKS[5].stem}.html").read_text(encoding="utf-8")
+    assert contents_groups(page, NOTEBOOKS[5].stem) == expected, "a notebook page's sidebar"
+
+
 @PRINTS_WITH_CHROMIUM
 def test_previous_and_next_link_the_notebooks_in_order(built):
     pages = ["index"] + [f"notebooks/{path.stem}" for path in NOTEBOOKS]
@@ -190,8 +231,44 @@ def test_each_page_launches_its_notebook_on_binder_and_downloads_it(built):
         assert "### BEGIN SOLUTION" not in "".join(c.source for c in copy.cells), path.name
         assert "comes alive in JupyterLab" not in "".join(c.source for c in copy.cells), "the site's notes stay on it"
         original = nbformat.read(path, as_version=4)
-        saved = sum(len(c.get("outputs", [])) for c in original.cells if "solution" not in c.metadata.get("tags", []))
+        stale = {id(cell) for cell in verdicts_under_a_stub(original)}
+        saved = sum(len(c.get("outputs", [])) for c in original.cells
+                    if "solution" not in c.metadata.get("tags", []) and id(c) not in stale)
         assert sum(len(c.get("outputs", [])) for c in copy.cells) == saved, "the download keeps the saved outputs"
+        # What the page shows: the student edition's words and notes, no verdict on a removed solution.
+        assert not re.search("worked solution", "".join(c.source for c in copy.cells), re.I), path.name
+        assert "checks passed" not in str([c.get("outputs") for c in copy.cells]), path.name
+        notes = [c for c in copy.cells if "student-note" in c.metadata.get("tags", [])]
+        assert len(notes) == exercises(original), f"{path.name}: a 'Your turn' note for every exercise"
+
+
+SELF_CHECK = re.compile(r"^check_\w+\(.*\)\s*$", re.M)
+
+
+def verdicts_under_a_stub(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The self-checks whose saved verdict judged a solution the site leaves out: the first after each."""
+    found, after_solution = [], False
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "solution" in cell.metadata.get("tags", []):
+            after_solution = True
+        elif after_solution and SELF_CHECK.search(cell.source):
+            found.append(cell)
+            after_solution = False
+    return found
+
+
+def exercises(nb: nbformat.NotebookNode) -> int:
+    """How many places lose solution cells (a run of them, however long, is one)."""
+    runs, before = 0, False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("<!-- nav -->"):
+            continue
+        is_solution = "solution" in cell.metadata.get("tags", [])
+        runs += is_solution and not before
+        before = is_solution
+    return runs
 
 
 def figures(path: Path) -> list[tuple[str, str]]:
@@ -249,7 +326,7 @@ def test_widgets_show_their_text_form_and_a_note(built):
 
 @PRINTS_WITH_CHROMIUM
 def test_no_solution_is_on_the_site(built):
-    checked = 0
+    checked = verdicts = 0
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         others = "\n".join(c.source for c in nb.cells if "solution" not in c.metadata.get("tags", []))
@@ -263,7 +340,18 @@ def test_no_solution_is_on_the_site(built):
                 shown = [line for line in own if line in text]
                 assert not shown, f"{path.name}: a solution shows on the site: {shown[:3]}"
         assert "### BEGIN SOLUTION" not in text
+        # The student edition's words: nothing speaks of a worked solution the page does not have.
+        assert not re.search(r"worked\s+solution", text, re.I), f"{path.name}: speaks of a worked solution"
+        # A self-check under a stub shows no verdict on the solution that was removed.
+        assert "checks passed" not in text, f"{path.name}: a self-check's verdict on a removed solution"
+        for check in verdicts_under_a_stub(nb):
+            verdicts += 1
+            for output in check.outputs:
+                lines = [line for line in output.get("text", "").splitlines() if line.strip()]
+                assert not [line for line in lines if line in text], f"{path.name}: {lines[-1:]} is on the page"
+        assert text.count("Your turn.") == exercises(nb), f"{path.name}: a 'Your turn' note for every exercise"
     assert checked > 50, "the course's solutions have lines of their own; the test must have looked for them"
+    assert verdicts >= 15, "the course's exercises end in self-checks; the test must have looked at them"
 
 
 def local_target(page: Path, href: str, html_root: Path) -> tuple[Path, str] | None:
@@ -307,6 +395,71 @@ def test_the_home_page_links_the_pdf(built):
     assert (built / "html" / build_site.PDF_NAME).read_bytes()[:5] == b"%PDF-"
 
 
+class Headings(HTMLParser):
+    """The text of every heading of a page (h1-h6 and role=heading), without the "#" link to it."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.headings: list[str] = []
+        self._open: list[str] = []  # the tags open inside the current heading, or [] outside one
+        self._skip = 0  # depth inside a headerlink
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self._open:
+            self._open.append(tag)
+            if self._skip or "headerlink" in (attributes.get("class") or ""):
+                self._skip += 1
+        elif re.fullmatch(r"h[1-6]", tag) or attributes.get("role") == "heading":
+            self._open, self._skip = [tag], 0
+            self.headings.append("")
+
+    def handle_endtag(self, tag):
+        if self._open:
+            self._open.pop()
+            self._skip = max(0, self._skip - 1) if self._skip else 0
+
+    def handle_data(self, data):
+        if self._open and not self._skip:
+            self.headings[-1] += data
+
+
+@PRINTS_WITH_CHROMIUM
+def test_the_pdf_outline_reads_as_the_headings(built):
+    from pypdf import PdfReader
+
+    reader = PdfReader(built / build_site.PDF_NAME)
+    titles = []
+
+    def walk(outline):
+        for item in outline:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    single = (built / "pdf" / "singlehtml" / "index.html").read_text(encoding="utf-8")
+    headings = {" ".join(text.split()) for text in Headings(single).headings}
+    assert titles[0] == "Network Sockets: a Jupyter course kit"
+    wrong = [title for title in titles if title not in headings]
+    assert not wrong, f"outline entries that are no heading's words: {wrong[:5]}"
+    assert len(titles) > 150, "the course has many headings; the test must have seen them"
+
+
+@PRINTS_WITH_CHROMIUM
+def test_the_pdf_leaves_out_the_websites_buttons(built):
+    from pypdf import PdfReader
+
+    home = read_page(built / "html" / "index.html").text
+    assert "rocket button" in home and "download" in home
+    reader = PdfReader(built / build_site.PDF_NAME)
+    start = " ".join(page.extract_text() for page in reader.pages[:2])
+    assert "student edition" in start, "the PDF starts with the home page"
+    assert "rocket" not in start and build_site.PDF_NAME not in start
+
+
 @PRINTS_WITH_CHROMIUM
 def test_the_pdf_starts_a_page_for_every_notebook_and_holds_every_figure(built):
     from pypdf import PdfReader
@@ -345,6 +498,7 @@ def test_site_copy_leaves_out_solutions_and_navigation_and_notes_widgets():
     nb = nbformat.v4.new_notebook()
     nb.metadata["widgets"] = {"state": {}}
     nav = nbformat.v4.new_markdown_cell("<!-- nav -->\n[Contents](00-start-here.ipynb#Syllabus)")
+    stub = nbformat.v4.new_code_cell("def f():\n    raise NotImplementedError")
     about = nbformat.v4.new_markdown_cell("A solution, if you are stuck:")
     about.metadata["tags"] = ["solution"]
     solution = nbformat.v4.new_code_cell("### BEGIN SOLUTION\ndef f():\n    return 42\n### END SOLUTION")
@@ -360,21 +514,92 @@ def test_site_copy_leaves_out_solutions_and_navigation_and_notes_widgets():
     figure = nbformat.v4.new_code_cell("plot()")
     figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "F"},
                                              metadata={"image/png": {"alt": "A bar chart."}})]
-    nb.cells = [nav, about, solution, mixed, panel, figure]
+    nb.cells = [nav, stub, about, solution, mixed, panel, figure]
     copy = build_site.site_copy(nb, "t.ipynb")
     sources = [c.source for c in copy.cells]
-    assert sources[0] == "def g():\n    ..." and copy.cells[0].outputs == []
-    assert sources[1] == "panel" and build_site.WIDGET_VIEW not in copy.cells[1].outputs[0]["data"]
-    assert copy.cells[1].outputs[0]["data"]["text/plain"].startswith("ServerPanel")
-    assert copy.cells[2].cell_type == "markdown" and "comes alive in JupyterLab" in sources[2]
+    assert sources[0] == stub.source
+    assert sources[1].startswith("**Your turn.** Your `f` goes in the code cell above"), "the student edition's note"
+    assert "student-note" in copy.cells[1].metadata["tags"]
+    assert sources[2] == "def g():\n    ..." and copy.cells[2].outputs == []
+    assert sources[3] == "panel" and build_site.WIDGET_VIEW not in copy.cells[3].outputs[0]["data"]
+    assert copy.cells[3].outputs[0]["data"]["text/plain"].startswith("ServerPanel")
+    assert copy.cells[4].cell_type == "markdown" and "comes alive in JupyterLab" in sources[4]
     download = build_site.download_copy(copy)
-    assert [c.source for c in download.cells] == [sources[0], sources[1], sources[3]]
-    assert "mystnb" not in download.cells[2].metadata
-    assert copy.cells[3].outputs[0]["data"]["image/png"] == "iVBORw0KGgo="
-    assert copy.cells[3].metadata["mystnb"]["image"]["alt"] == "A bar chart."
-    assert len(copy.cells) == 4 and "widgets" not in copy.metadata
+    assert [c.source for c in download.cells] == sources[:4] + sources[5:], "the 'Your turn' note stays"
+    assert "mystnb" not in download.cells[4].metadata
+    assert copy.cells[5].outputs[0]["data"]["image/png"] == "iVBORw0KGgo="
+    assert copy.cells[5].metadata["mystnb"]["image"]["alt"] == "A bar chart."
+    assert len(copy.cells) == 6 and "widgets" not in copy.metadata
     nbformat.validate(copy)
-    assert len(nb.cells) == 6, "the notebook itself is left alone"
+    assert len(nb.cells) == 7, "the notebook itself is left alone"
+
+
+def test_site_copy_clears_a_self_checks_verdict_on_a_removed_solution_and_keeps_other_outputs():
+    stub = nbformat.v4.new_code_cell("def shout(port, text):\n    raise NotImplementedError", outputs=[])
+    solution = nbformat.v4.new_code_cell("### BEGIN SOLUTION\ndef shout(port, text):\n    return text.upper()\n"
+                                         "### END SOLUTION")
+    solution.metadata["tags"] = ["solution"]
+    demo = nbformat.v4.new_code_cell("print(shout(port, 'hi'))", execution_count=3,
+                                     outputs=[nbformat.v4.new_output("stream", text="HI\n")])
+    check = nbformat.v4.new_code_cell("from sockutil.checks.start_here import check_shout\n\ncheck_shout(shout)",
+                                      execution_count=4,
+                                      outputs=[nbformat.v4.new_output("stream", text="shout: all 6 checks passed.\n")])
+    later = nbformat.v4.new_code_cell("check_other(other)", execution_count=5,
+                                      outputs=[nbformat.v4.new_output("stream", text="other: all 2 checks passed.\n")])
+    nb = nbformat.v4.new_notebook(cells=[stub, solution, demo, check, later])
+    copy = build_site.site_copy(nb, "00-x.ipynb")
+    by_source = {c.source: c for c in copy.cells}
+    assert by_source[check.source].outputs == [] and by_source[check.source].execution_count is None
+    assert by_source[demo.source].outputs == demo.outputs, "another output stays"
+    assert by_source[later.source].outputs == later.outputs, "a self-check no solution ran before stays"
+    note = copy.cells[1]
+    assert note.source == ("**Your turn.** Your `shout` goes in the code cell above, the one that starts "
+                           "`def shout(`: run it, then run the cells below, down to the self-check "
+                           "`check_shout(shout)`: it says in words what works and what does not yet.")
+
+
+def test_site_copy_rewords_as_the_student_edition_does(monkeypatch):
+    intro = nbformat.v4.new_markdown_cell("A plan that works (the worked solution follows it); any other.")
+    intro.id = "c1"
+    nb = nbformat.v4.new_notebook(cells=[intro])
+    monkeypatch.setitem(build_site.STUDENT_WORDING, ("09-x.ipynb", "c1"),
+                        [("A plan that works (the worked solution follows it);", "A plan that works;")])
+    assert build_site.site_copy(nb, "09-x.ipynb").cells[0].source == "A plan that works; any other."
+    monkeypatch.setitem(build_site.STUDENT_WORDING, ("09-x.ipynb", "c1"), [("words no longer there", "x")])
+    with pytest.raises(build_site.MarkerError, match="STUDENT_WORDING"):
+        build_site.site_copy(nb, "09-x.ipynb")
+    monkeypatch.setitem(build_site.STUDENT_WORDING, ("09-x.ipynb", "gone"), [("a", "b")])
+    with pytest.raises(build_site.MarkerError, match="gone"):
+        build_site.site_copy(nb, "09-x.ipynb")
+
+
+def test_the_home_page_has_two_parts_and_the_pdf_no_buttons(tmp_path):
+    paths = [tmp_path / f"{number:02d}-x.ipynb" for number in (0, 9, 10, 12)]
+    for path in paths:
+        nbformat.write(nbformat.v4.new_notebook(), path)
+    build_site.stage(tmp_path / "source", paths)
+    home = (tmp_path / "source" / "index.md").read_text(encoding="utf-8")
+    assert build_site.TOC_MARKER not in home
+    blocks = re.findall(r"```\{toctree\}\n:caption: ([^\n]+)\n:maxdepth: 1\n\n(.*?)\n```", home, flags=re.S)
+    assert blocks == [(build_site.COURSE_CAPTION, "notebooks/00-x\nnotebooks/09-x"),
+                      (build_site.FURTHER_CAPTION, "notebooks/10-x\nnotebooks/12-x")]
+    web_only = re.search(r"```\{only\} not singlehtml\n(.*?)```", home, flags=re.S)[1]
+    assert "rocket button" in web_only and build_site.PDF_NAME in web_only
+
+
+@pytest.mark.parametrize("title, heading, mended", [
+    ("Network Sockets: a Jupytercourse kit", "Network Sockets: a Jupyter course kit",
+     "Network Sockets: a Jupyter course kit"),
+    ("SyllabusSyllabus", "Syllabus", "Syllabus"),
+    ("CLOSE: FIN, CLOSE_WAIT andCLOSE: FIN, CLOSE_WAIT andTIME_WAIT", "CLOSE: FIN, CLOSE_WAIT and TIME_WAIT",
+     "CLOSE: FIN, CLOSE_WAIT and TIME_WAIT"),
+    ("Questions", "Questions", "Questions"),
+    ("Questions", "Objectives", None),
+    ("Key points", "Key points and more", None),
+    ("Going further", "further", None),
+])
+def test_an_outline_title_gets_its_headings_words_back(title, heading, mended):
+    assert site_pdf.mended_title(title, heading) == mended
 
 
 def test_a_malformed_solution_stops_the_build_with_a_message(tmp_path, capsys):

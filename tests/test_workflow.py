@@ -98,12 +98,52 @@ def test_the_pages_job_is_off_unless_the_repository_enables_pages():
     assert "github.event_name == 'push'" in check["if"]
     assert "github.event.repository.default_branch" in check["if"]
     assert check["permissions"] == {"pages": "read"}
-    assert any('gh api "repos/$REPOSITORY/pages"' in run for run in runs(check))
+    assert any('gh api "repos/$REPOSITORY/pages" --jq .build_type' in run for run in runs(check))
     assert pages["needs"] == "pages-enabled"
     assert pages["if"] == "needs.pages-enabled.outputs.enabled == 'true'"
     assert check["outputs"]["enabled"] == "${{ steps.pages.outputs.enabled }}"
     assert pages["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     assert pages["environment"]["name"] == "github-pages"
+
+
+#: A stand-in for the GitHub CLI, as the pages-enabled step calls it: it records its arguments, and answers
+#: as GitHub's API does for a repository whose Pages are off (404: gh prints the error body and fails),
+#: published by GitHub Actions (build_type "workflow") or from a branch ("legacy").
+FAKE_GH = r"""#!/bin/sh
+printf '%s\n' "$*" >> "$FAKE_GH_CALLS"
+if [ "$FAKE_PAGES" = off ]; then
+  echo '{"message":"Not Found","documentation_url":"https://docs.github.com/rest/pages/pages","status":"404"}'
+  echo 'gh: Not Found (HTTP 404)' >&2
+  exit 1
+fi
+if [ "$3" = --jq ] && [ "$4" = .build_type ]; then
+  echo "$FAKE_PAGES"
+elif [ "$3" != --silent ]; then
+  echo '{"url":"https://api.github.com/repos/me/course/pages","status":"built","build_type":"'"$FAKE_PAGES"'"}'
+fi
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not shutil.which("bash"), reason="runs the step's script in bash")
+@pytest.mark.parametrize("pages, enabled", [("off", "false"), ("legacy", "false"), ("workflow", "true")])
+def test_the_pages_job_runs_only_where_pages_publishes_from_github_actions(tmp_path, pages, enabled):
+    """A Pages site that deploys from a branch answers 200 too: only build_type "workflow" lets deploy-pages work."""
+    (script,) = runs(jobs()["pages-enabled"])
+    fake = tmp_path / "bin" / "gh"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_GH)
+    fake.chmod(0o755)
+    output, calls = tmp_path / "github_output", tmp_path / "calls"
+    env = dict(os.environ, PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}", FAKE_PAGES=pages,
+               FAKE_GH_CALLS=str(calls), GITHUB_OUTPUT=str(output), REPOSITORY="me/course", GH_TOKEN="unused")
+    # GitHub runs a step's script as bash --noprofile --norc -eo pipefail {0}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert output.read_text().splitlines() == [f"enabled={enabled}"]
+    assert calls.read_text().splitlines() == ["api repos/me/course/pages --jq .build_type"]
+    if enabled == "false":
+        assert "not published" in done.stdout
 
 
 def test_the_pages_job_builds_with_the_readme_command_and_publishes_the_html():

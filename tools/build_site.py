@@ -5,15 +5,21 @@ nothing installed, and launch it on Binder with one click when they want to
 run it. Both are built from the same notebooks, with the outputs saved in them:
 
 1. **Stage** (``OUT/source/``): each notebook's site copy. It is the student
-   edition (cells tagged ``solution`` lose their marked solution, the paragraphs
-   about a solution go, as in ``tools/student_edition.py``) but keeps every other
-   saved output and figure (with the figure's alt text, which myst-nb reads from
-   the cell's metadata rather than the output's). A widget keeps its text form (``ServerPanel 'x':
-   echo server, stopped``) and gains a note that it comes alive in JupyterLab:
-   a saved widget state is only a frozen picture, drawn by scripts from the
-   internet. The navigation lines at the top and bottom of each notebook go too:
-   the theme has its own previous/next links. The ``.ipynb`` a page offers for
-   download is this copy without the notes the website adds.
+   edition, as ``tools/student_edition.py`` writes it: cells tagged ``solution``
+   lose their marked solution, the paragraphs about a solution go, the sentences
+   that speak of one are reworded (its ``STUDENT_WORDING``), and a "Your turn"
+   note stands where a solution was. Unlike that edition it keeps the saved
+   outputs and figures (with the figure's alt text, which myst-nb reads from
+   the cell's metadata rather than the output's), all but those a removed
+   solution made: the solution's own, and the verdict of the self-check below it
+   ("shout: all 6 checks passed." is not true of the stub the page shows).
+   A widget keeps its text form (``ServerPanel 'x': echo server, stopped``) and
+   gains a note that it comes alive in JupyterLab: a saved widget state is only
+   a frozen picture, drawn by scripts from the internet. The navigation lines at
+   the top and bottom of each notebook go too: the theme has its own
+   previous/next links. The ``.ipynb`` a page offers for download is this copy
+   without the notes the website adds (the "Your turn" notes stay: they are the
+   student edition's).
 2. **Website** (``OUT/html/``): Sphinx with myst-nb and sphinx-book-theme, one page
    per notebook in syllabus order, a Binder launch button and an ``.ipynb``
    download on each. Nothing is executed (``nb_execution_mode = "off"``). Sphinx
@@ -21,8 +27,10 @@ run it. Both are built from the same notebooks, with the outputs saved in them:
 3. **PDF** (``OUT/course.pdf``): the same source built as one HTML page
    (Sphinx's ``singlehtml``, in ``OUT/pdf/``), printed by Chromium driven by Playwright, as the
    browser test drives it (no TeX needed). Each notebook starts on a new page
-   and has an entry in the PDF's outline. A copy sits beside the website's home
-   page, which links it.
+   and has an entry in the PDF's outline (whose titles get back the spaces that
+   Chromium loses where a heading wraps: ``tools/site_pdf.py``). A copy sits beside
+   the website's home page, which links it; the home page's words about the
+   website's buttons are left out of the PDF (``{only}`` in site/index.md).
 
 Why not Jupyter Book 2: it fetches its site template from the internet at build
 time, so it fails offline. Sphinx + myst-nb + sphinx-book-theme is the stack
@@ -53,7 +61,19 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from binder_badge import RemoteError, launch_path, remote_url  # noqa: E402
-from student_edition import MarkerError, TAG, strip_solution  # noqa: E402
+from refresh_notebooks import GOING_FURTHER_FROM  # noqa: E402
+from site_pdf import CHROMIUM_ARGS, SiteError, chromium, chromium_candidate, print_pdf  # noqa: E402, F401
+from student_edition import (  # noqa: E402
+    NOTE_TAG as STUDENT_NOTE_TAG,
+    STUDENT_WORDING,
+    TAG,
+    MarkerError,
+    check_call,
+    note_id,
+    note_text,
+    reword,
+    strip_solution,
+)
 
 sys.path.remove(str(ROOT / "tools"))
 
@@ -80,47 +100,66 @@ WIDGET_NOTE = (
 )
 #: The home page's placeholder for the PDF's link (a website built without the PDF has no such link).
 PDF_MARKER = "<!-- pdf -->"
+#: The home page's placeholder for its tables of contents (one per part of the syllabus).
+TOC_MARKER = "<!-- toc -->"
+#: The captions of the syllabus's two parts, as README.md's syllabus has them: the course (00 to the
+#: lab), then, from notebook GOING_FURTHER_FROM on (tools/refresh_notebooks.py), "Going further".
+COURSE_CAPTION = "The course"
+FURTHER_CAPTION = "Going further"
 #: The PDF's name, in OUT/ and beside the website's home page.
 PDF_NAME = "course.pdf"
 PDF_LINK = f'\nThe whole course is also one PDF, for print or offline reading: <a href="{PDF_NAME}">{PDF_NAME}</a>.\n'
-#: Chromium's flags, here and in tests/test_browser.py: no sandbox (CI runs as root), nothing fetched.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 #: Time for one Sphinx build: the website of 13 notebooks takes about 10 s of CPU here; room for a loaded machine.
 SPHINX_TIMEOUT = 300
-#: Time for Chromium to lay out and print the whole course (a few seconds here).
-PDF_TIMEOUT_MS = 120_000
-
-
-class SiteError(RuntimeError):
-    """The site cannot be built; the message says why and what to do."""
 
 
 def site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """The notebook as the website shows it (see the module's docstring); MarkerError if a solution is malformed."""
+    """The notebook as the website shows it (see the module's docstring); MarkerError if a solution is malformed.
+
+    As in the student edition (``student_copy`` in tools/student_edition.py): the solutions go, the
+    sentences about them are reworded (``STUDENT_WORDING``), and a "Your turn" note stands where they
+    were. Unlike it, the saved outputs stay, except those a removed solution made: its own, and the
+    verdict of the first self-check after it ("shout: all 6 checks passed."), which would be false
+    under the stub a reader sees.
+    """
     nb = nbformat.from_dict(nb)
-    cells = []
+    for notebook, cell_id in STUDENT_WORDING:
+        if notebook == name and not any(cell.get("id") == cell_id for cell in nb.cells):
+            raise MarkerError(f"{name}: STUDENT_WORDING names cell {cell_id!r}, which is not in the notebook")
+    taken = {cell.get("id") for cell in nb.cells if cell.get("id")}
+    cells: list[nbformat.NotebookNode] = []
+    notes: list[tuple[int, nbformat.NotebookNode | None]] = []  # (position in cells, the stub above)
+    removed_here = False  # solution cells were removed since the last cell kept
+    stale_verdict = False  # a solution ran before the next self-check: its saved verdict is the solution's
+    last_code: nbformat.NotebookNode | None = None
     for index, cell in enumerate(nb.cells):
         is_solution = TAG in cell.metadata.get("tags", [])
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith(NAV_MARKER):
             continue
-        if is_solution and cell.cell_type != "code":
-            continue  # a paragraph introducing or explaining a removed solution
-        if is_solution:
+        if cell.cell_type == "code" and is_solution:
             where = f"{name}, cell {index + 1}" + (f" (id {cell['id']})" if cell.get("id") else "")
             cell.source = strip_solution(cell.source, where)
+            stale_verdict = True
             if not cell.source.strip():
+                removed_here = True
                 continue
             cell.outputs = []  # what the solution printed
             cell.execution_count = None
             cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+        elif cell.cell_type == "code" and stale_verdict and check_call(cell.source):
+            cell.outputs = []  # the verdict on the removed solution, not on the stub the page shows
+            cell.execution_count = None
+            stale_verdict = False
+        elif is_solution:
+            removed_here = True
+            continue  # a paragraph introducing or explaining a removed solution
+        elif cell.cell_type == "markdown":
+            reword(cell, name)
+        if removed_here:
+            notes.append((len(cells), last_code))
+            removed_here = False
+        if cell.cell_type == "code":
+            last_code = cell
         cells.append(cell)
         alts = [output.get("metadata", {}).get("image/png", {}).get("alt") for output in cell.get("outputs", [])
                 if "image/png" in output.get("data", {})]
@@ -136,6 +175,13 @@ def site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.Not
             note = nbformat.v4.new_markdown_cell(WIDGET_NOTE, metadata={"tags": [NOTE_TAG]})
             note.id = f"{cell.get('id', index)}-live"[:64]
             cells.append(note)
+    if removed_here:
+        notes.append((len(cells), last_code))
+    for position, stub in reversed(notes):  # the student edition's note, where the solution was
+        note = nbformat.v4.new_markdown_cell(note_text(stub, cells[position:]),
+                                             metadata={"tags": [STUDENT_NOTE_TAG]})
+        note["id"] = note_id(cells[position - 1] if position else None, taken)
+        cells.insert(position, note)
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     return nb
@@ -173,6 +219,24 @@ def repository_url(repo: str | None, remote: str = "origin", root: Path = ROOT) 
     )
 
 
+def contents(notebooks: list[Path]) -> str:
+    """The home page's tables of contents: the course, then "Going further", as README.md's syllabus.
+
+    One toctree per part, each with its caption: the sidebar and the home page show the
+    two parts under their headings, and the PDF's outline has an entry for each.
+    """
+    parts = [
+        (COURSE_CAPTION, [path for path in notebooks if int(path.name[:2]) < GOING_FURTHER_FROM]),
+        (FURTHER_CAPTION, [path for path in notebooks if int(path.name[:2]) >= GOING_FURTHER_FROM]),
+    ]
+    blocks = []
+    for caption, paths in parts:
+        if paths:
+            entries = "\n".join(f"notebooks/{path.stem}" for path in paths)
+            blocks.append(f"```{{toctree}}\n:caption: {caption}\n:maxdepth: 1\n\n{entries}\n```\n")
+    return "\n".join(blocks)
+
+
 def stage(source: Path, notebooks: list[Path], pdf: bool = True) -> list[Path]:
     """Write the home page and every notebook's site copy under ``source``; every notebook is checked first."""
     copies = []
@@ -187,7 +251,8 @@ def stage(source: Path, notebooks: list[Path], pdf: bool = True) -> list[Path]:
         shutil.rmtree(source)
     (source / "notebooks").mkdir(parents=True)
     home = (SITE / "index.md").read_text(encoding="utf-8")
-    (source / "index.md").write_text(home.replace(PDF_MARKER, PDF_LINK if pdf else ""), encoding="utf-8")
+    home = home.replace(PDF_MARKER, PDF_LINK if pdf else "").replace(TOC_MARKER, contents(notebooks))
+    (source / "index.md").write_text(home, encoding="utf-8")
     written = []
     for name, nb in copies:
         nbformat.write(nb, source / "notebooks" / name)
@@ -241,48 +306,6 @@ def sphinx(builders: list[str], source: Path, out: Path, repository: str) -> Non
                 process.communicate()
     if failures:
         raise SiteError("\n".join(failures))
-
-
-def chromium_candidate() -> str:
-    """Where the kit looks for a browser: SOCKUTIL_CHROMIUM, else Debian's Chromium (tests/test_browser.py too)."""
-    return os.environ.get("SOCKUTIL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def chromium() -> str:
-    """Debian's Chromium, or the browser SOCKUTIL_CHROMIUM names; a clear error if there is none."""
-    candidate = chromium_candidate()
-    if not Path(candidate).exists():
-        raise SiteError(
-            "the PDF is printed by Chromium: on Debian or Ubuntu `sudo apt-get install chromium`, "
-            "or set SOCKUTIL_CHROMIUM to a Chromium or Chrome executable (or pass --no-pdf)"
-        )
-    return candidate
-
-
-def print_pdf(page_html: Path, pdf: Path) -> None:
-    """Print the one-page course to ``pdf`` with Chromium: A4, backgrounds, and an outline of the headings."""
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        raise SiteError("playwright is not installed: pip install -r requirements.txt") from error
-    executable = chromium()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                page.set_default_timeout(PDF_TIMEOUT_MS)
-                page.goto(page_html.as_uri(), wait_until="load", timeout=PDF_TIMEOUT_MS)
-                page.emulate_media(media="print")
-                page.pdf(
-                    path=str(pdf), format="A4", print_background=True, outline=True, tagged=True,
-                    margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"},
-                )
-            finally:
-                browser.close()
-    except PlaywrightError as error:
-        raise SiteError(f"Chromium could not print the PDF: {error}") from error
 
 
 def build(out: Path, repository: str, pdf: bool = True, notebooks: list[Path] | None = None) -> dict[str, Path]:

@@ -101,10 +101,16 @@ def _defined_names(source: str) -> list[str]:
     return re.findall(r"^def (\w+)\(", source, re.MULTILINE)
 
 
-def _check_call(source: str) -> str | None:
-    """The self-check call in a cell (``check_shout(shout)``), or None if the cell is not a self-check."""
+def check_call(source: str) -> str | None:
+    """The self-check call in a cell (``check_shout(shout)``), or None if the cell is not a self-check.
+
+    Public: tools/build_site.py finds the self-checks under a removed solution with it.
+    """
     found = re.search(r"^(check_\w+\(.*\))\s*$", source, re.MULTILINE)
     return found.group(1) if found else None
+
+
+_check_call = check_call  # its former, private name (tests/test_student_edition.py uses it)
 
 
 def note_text(stub: nbformat.NotebookNode | None, rest: list[nbformat.NotebookNode]) -> str:
@@ -122,7 +128,7 @@ def note_text(stub: nbformat.NotebookNode | None, rest: list[nbformat.NotebookNo
     else:
         where = "Your code goes in the code cell above"
     code_after = [cell for cell in rest if cell.cell_type == "code"]
-    calls = [(i, call) for i, cell in enumerate(code_after) if (call := _check_call(cell.source))]
+    calls = [(i, call) for i, cell in enumerate(code_after) if (call := check_call(cell.source))]
     if not calls:
         then = "then run the cells below."
     elif calls[0][0] == 0:
@@ -134,7 +140,11 @@ def note_text(stub: nbformat.NotebookNode | None, rest: list[nbformat.NotebookNo
     return f"**Your turn.** {where}: run it, {then}"
 
 
-def _reword(cell: nbformat.NotebookNode, name: str) -> None:
+def reword(cell: nbformat.NotebookNode, name: str) -> None:
+    """Apply ``STUDENT_WORDING`` to a markdown cell of notebook ``name``; MarkerError if the table is stale.
+
+    Public: the website (tools/build_site.py) is a student edition too, worded the same.
+    """
     for old, new in STUDENT_WORDING.get((name, cell.get("id")), []):
         if cell.source.count(old) != 1:
             raise MarkerError(f"{name}, cell {cell.get('id')}: STUDENT_WORDING expects {old!r} once in it; "
@@ -142,14 +152,15 @@ def _reword(cell: nbformat.NotebookNode, name: str) -> None:
         cell.source = cell.source.replace(old, new)
 
 
-def _note_id(after: nbformat.NotebookNode | None, taken: set[str]) -> str:
+def note_id(after: nbformat.NotebookNode | None, taken: set[str]) -> str:
+    """A new cell id for the note after ``after``, not in ``taken`` (and added to it)."""
     base = f"{(after.get('id') if after is not None else None) or 'top'}-your-turn"[:60]
-    note_id, n = base, 1
-    while note_id in taken:
+    candidate, n = base, 1
+    while candidate in taken:
         n += 1
-        note_id = f"{base}-{n}"
-    taken.add(note_id)
-    return note_id
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
 
 
 def student_copy(nb: nbformat.NotebookNode, name: str = "notebook", *,
@@ -184,7 +195,7 @@ def student_copy(nb: nbformat.NotebookNode, name: str = "notebook", *,
             removed_here = True
             continue  # a paragraph introducing or explaining a removed solution
         else:
-            _reword(cell, name)
+            reword(cell, name)
         if removed_here:
             notes.append((len(kept), last_code))
             removed_here = False
@@ -195,7 +206,7 @@ def student_copy(nb: nbformat.NotebookNode, name: str = "notebook", *,
         notes.append((len(kept), last_code))
     for position, stub in reversed(notes):
         note = nbformat.v4.new_markdown_cell(note_text(stub, kept[position:]), metadata={"tags": [NOTE_TAG]})
-        note["id"] = _note_id(kept[position - 1] if position else None, taken)
+        note["id"] = note_id(kept[position - 1] if position else None, taken)
         kept.insert(position, note)
     nb.cells = kept
     nb.metadata.pop("widgets", None)
