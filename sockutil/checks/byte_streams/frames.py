@@ -13,8 +13,13 @@ and one far larger than a ``recv`` returns (see ``reader_bench``).
 Hints are chosen by what the reader did: a ``struct.error`` means a header
 of fewer than 4 bytes (a missing loop, not a missing prefix); a refusal
 right after the first header, or a wait for more than was sent, points at the
-byte order or the length; a body shorter than sent means a missing loop; more
-bytes taken than the frames returned means bytes lost for the next call.
+byte order or the length; a frame that arrived whole coming back 4 bytes short
+means the length was taken to count the header, a long body cut to its
+length's low 2 bytes means '!H'; a body shorter than sent means a missing loop;
+more bytes taken than the frames returned (or, when a call returned, than the
+frames so far hold) means bytes lost for the next call; None after 1 to 3
+header bytes means a short ``recv(4)`` taken for the end; a ValueError after
+``recv`` returned ``b""`` means the wrong error for a cut frame.
 """
 
 from __future__ import annotations

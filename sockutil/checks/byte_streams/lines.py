@@ -6,13 +6,14 @@ cuts the stream on purpose (see ``reader_bench``): one byte at a time, at
 every offset, at random (seeded), inside a multi-byte UTF-8 character, with
 every ``recv`` size from 1 to 4096. It also sends what a careless or hostile
 peer sends: a last line without its newline, lines of exactly ``max_line``
-bytes and one byte more, a line that never ends.
+bytes and one byte more, a line that never ends, a pause until ``recv`` times out.
 
 Hints are chosen by what the reader did, in this order: kept calling
-``recv`` after ``b""``, failed to decode, yielded bytes, kept the newline or
-handed over glued lines, waited for bytes that were not coming (the case says
-which), refused a line it should take, dropped or added a last line, cut
-lines in pieces, lost lines. Only then a case's own default.
+``recv`` after ``b""``, carried on after a ``TimeoutError``, raised
+StopIteration, decoded as ASCII or failed to decode, yielded bytes, kept the
+newline or handed over glued lines, waited for bytes that were not coming (the
+case says which), refused a line it should take, dropped or added a last line,
+dropped empty lines, cut lines in pieces, lost lines. Then a case's own default.
 """
 
 from __future__ import annotations
