@@ -146,7 +146,9 @@ def test_a_loop_that_swallows_every_error_is_interrupted(capsys, quick):
     assert not check_threads()
 
 
-def test_a_reader_that_retries_after_a_timeout_is_told_to_let_it_propagate(capsys, quick):
+def test_a_reader_that_retries_after_a_timeout_is_told_to_let_it_propagate(capsys):
+    # Not ``quick``: the sweep needs its own deadline on a loaded machine; this reader hangs only in
+    # the pause case, which the deadline ends (3 s).
     def retries(sock, bufsize=4096, max_line=1000):
         buffer = b""
         while True:
@@ -169,9 +171,9 @@ def test_a_reader_that_retries_after_a_timeout_is_told_to_let_it_propagate(capsy
 
     report = check_read_lines(retries)
     out = capsys.readouterr().out
-    [failure] = report.failures
-    assert failure.what.startswith("a pause ends no line") and "did not finish within 0.5 s" in failure.what
-    assert "recv() raised TimeoutError and your reader carried on" in failure.hint, out
+    [pause] = [result for result in report.results if result.what.startswith("a pause ends no line")]
+    assert not pause.ok and "did not finish within" in pause.what, out
+    assert "recv() raised TimeoutError and your reader carried on" in pause.hint, out
     assert not check_threads()
 
 
