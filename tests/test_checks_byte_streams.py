@@ -88,6 +88,25 @@ def test_the_counting_socket_counts_recv_recv_into_and_empty_reads():
                 assert reader.empty_reads == 2
 
 
+def test_the_counting_socket_counts_timeouts_and_a_reading_tells_one_swallowed():
+    def swallows(reader, _sender, items):
+        reader.settimeout(0.05)
+        try:
+            reader.recv(10)  # nothing is sent: it times out
+        except TimeoutError:
+            items.append("carried on")
+
+    def propagates(reader, _sender, _items):
+        reader.settimeout(0.05)
+        reader.recv(10)
+
+    with ReaderBench() as bench:
+        swallowed = bench.session(swallows, close=False)
+        raised = bench.session(propagates, close=False)
+    assert swallowed.ok and swallowed.timeouts == 1 and swallowed.swallowed_timeout
+    assert raised.raised(TimeoutError) and raised.timeouts == 1 and not raised.swallowed_timeout
+
+
 def test_release_ends_a_wait_at_once():
     with CountingSocket(socket.AF_INET, socket.SOCK_STREAM) as counting:
         releaser = threading.Timer(0.05, counting.release)
@@ -124,6 +143,37 @@ def test_a_loop_that_swallows_every_error_is_interrupted(capsys, quick):
 
     check_read_frame(stubborn)
     assert "did not finish within 0.5 s" in capsys.readouterr().out
+    assert not check_threads()
+
+
+def test_a_reader_that_retries_after_a_timeout_is_told_to_let_it_propagate(capsys):
+    # Not ``quick``: the sweep needs its own deadline on a loaded machine; this reader hangs only in
+    # the pause case, which the deadline ends (3 s).
+    def retries(sock, bufsize=4096, max_line=1000):
+        buffer = b""
+        while True:
+            while b"\n" in buffer:
+                line, _, buffer = buffer.partition(b"\n")
+                if len(line) > max_line:
+                    raise ValueError("line too long")
+                yield line.decode("utf-8")
+            if len(buffer) > max_line:
+                raise ValueError("line too long")
+            try:
+                data = sock.recv(bufsize)
+            except TimeoutError:
+                continue  # the pause case sends nothing more until recv() gave up: this waits for ever
+            if not data:
+                if buffer:
+                    yield buffer.decode("utf-8")
+                return
+            buffer += data
+
+    report = check_read_lines(retries)
+    out = capsys.readouterr().out
+    [pause] = [result for result in report.results if result.what.startswith("a pause ends no line")]
+    assert not pause.ok and "did not finish within" in pause.what, out
+    assert "recv() raised TimeoutError and your reader carried on" in pause.hint, out
     assert not check_threads()
 
 

@@ -125,3 +125,40 @@ def test_nothing_is_left_behind(capsys):
     check_messages(send_framed, receive_framed)
     assert set(threading.enumerate()) <= before
     assert socket.getdefaulttimeout() == previous_timeout
+
+
+# ------------------------------------------------- hints by cause, on gallery code
+
+#: Words of the hints that tell a receiver to frame its messages another way (a header or a marker,
+#: a length before each message, no newline as the end). A receiver that already sends and reads a
+#: 4-byte length, and only reads it with one recv(4), must never get them: its prefix is right.
+FRAMING_ADVICE = ("marker", "send a header", "length before it", "newline cannot", "keeps no boundaries", "prefix")
+
+
+def gallery_solution(name: str):
+    from tests.test_wrong_solutions import GALLERY, load
+
+    return load(GALLERY / "messages" / f"{name}.py")
+
+
+def test_a_length_prefix_read_with_one_recv_4_is_never_told_to_drop_its_prefix(capsys):
+    solution = gallery_solution("one_recv_per_part")
+    for _ in range(3):  # what one recv() returns varies between runs: no run may give the advice
+        report = check_messages(solution.send_messages, solution.receive_messages)
+        out = capsys.readouterr().out
+        assert not report.passed, out
+        hints = [failure.hint.lower() for failure in report.failures]
+        assert any("fewer bytes than you asked for" in hint for hint in hints), out
+        advice = [hint for hint in hints if any(words in hint for words in FRAMING_ADVICE)]
+        assert not advice, f"a length-prefix reader was told to frame another way:\n{out}"
+
+
+def test_asking_for_the_whole_length_again_is_named_on_every_run(capsys):
+    # With every byte waiting and at most 5 bytes per recv(), recv(13) after 10 bytes returns 5:
+    # 2 bytes of the next header join the first message, the same on every run.
+    solution = gallery_solution("asks_for_the_whole_length_again")
+    report = check_messages(solution.send_messages, solution.receive_messages)
+    out = capsys.readouterr().out
+    [last] = [r for r in report.results if r.what.startswith("three messages of 13, 8 and 10 bytes")]
+    assert not last.ok and "recv(length - len(body))" in last.hint, out
+    assert "b'a byte stream\\x00\\x00'" in last.what, out

@@ -135,9 +135,9 @@ def _sizes(rng: random.Random, low: int, high: int) -> Iterator[int]:
         yield rng.randint(low, high)
 
 
-def _ones() -> Iterator[int]:
+def _always(size: int) -> Iterator[int]:
     while True:
-        yield 1
+        yield size
 
 
 class _RoundTrip:
@@ -332,7 +332,7 @@ def check_messages(send_messages: SendMessages, receive_messages: ReceiveMessage
         _Case("three short messages, all sent before receive_messages starts",
               three, sender_first=True,
               default="send a header or marker with each message, and cut the stream at it when reading"),
-        _Case("the same, when every recv() returns just 1 byte", three, recv_sizes=_ones(),
+        _Case("the same, when every recv() returns just 1 byte", three, recv_sizes=_always(1),
               default="recv() may return fewer bytes than you asked for: keep the bytes that "
                       "arrived and call it again until a whole message is there"),
         _Case("the same, when recv() returns 1 to 7 bytes at random",
@@ -350,6 +350,12 @@ def check_messages(send_messages: SendMessages, receive_messages: ReceiveMessage
         _Case("a send() that takes only 1 to 3 bytes per call loses nothing",
               [b"sendall", b"sends", b"every byte"], send_sizes=_sizes(rng, 1, 3),
               default="use sendall(), which sends every byte"),
+        # Every byte waits in the socket and no recv() returns more than 5: what each recv() returns
+        # depends only on what the receiver asks for, the same on every run. A receiver that asks
+        # for more than a message still needs (13 bytes, then 13 again after 5) takes the next one's.
+        _Case("three messages of 13, 8 and 10 bytes, all sent first, at most 5 bytes per recv()",
+              [b"a byte stream", b"keeps no", b"boundaries"], recv_sizes=_always(5), sender_first=True,
+              default="collect exactly as many bytes as each header announces, no fewer and no more"),
     ]
     with Watch(TIMEOUT) as watch:
         stuck = False

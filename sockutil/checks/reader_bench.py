@@ -67,7 +67,8 @@ class CountingSocket(socket.socket):
     """A TCP socket that counts what ``recv`` and ``recv_into`` took; a real socket otherwise.
 
     ``taken``: bytes taken so far; ``empty_reads``: calls that returned ``b""``
-    (asked for at least one byte); ``reading``: a call is waiting right now.
+    (asked for at least one byte); ``timeouts``: calls that raised
+    ``TimeoutError``; ``reading``: a call is waiting right now.
 
     Why no lock: the reader's thread may be stopped by an asynchronous
     exception (``interrupt.py``) at any instruction, and one that lands inside
@@ -82,6 +83,7 @@ class CountingSocket(socket.socket):
         super().__init__(*args, **kwargs)
         self.taken = 0
         self.empty_reads = 0
+        self.timeouts = 0
         self.reading = False
         self.released = False
         self._news: queue.SimpleQueue[None] = queue.SimpleQueue()   # a token per change, for wait_taken
@@ -97,6 +99,9 @@ class CountingSocket(socket.socket):
         self.reading = True
         try:
             data = super().recv(bufsize, flags)
+        except TimeoutError:
+            self.timeouts += 1
+            raise
         finally:
             self.reading = False
         if not flags & _PEEK:
@@ -107,6 +112,9 @@ class CountingSocket(socket.socket):
         self.reading = True
         try:
             count = super().recv_into(buffer, nbytes, flags)
+        except TimeoutError:
+            self.timeouts += 1
+            raise
         finally:
             self.reading = False
         if not flags & _PEEK:
@@ -143,6 +151,12 @@ class Reading(Outcome):
     empty_reads: int = 0
     waiting: bool = False
     taken: int = 0
+    timeouts: int = 0
+
+    @property
+    def swallowed_timeout(self) -> bool:
+        """A ``recv`` of the reader raised ``TimeoutError``, and the reader carried on as if nothing had happened."""
+        return self.timeouts > 0 and not self.raised(TimeoutError)
 
     @property
     def spinning(self) -> bool:
@@ -226,6 +240,7 @@ class ReaderBench:
         reading.empty_reads = int(seen.get("empty_reads", reader.empty_reads))  # type: ignore[arg-type]
         reading.waiting = bool(seen.get("waiting", False))
         reading.taken = reader.taken
+        reading.timeouts = reader.timeouts
         return reading
 
 

@@ -13,8 +13,13 @@ and one far larger than a ``recv`` returns (see ``reader_bench``).
 Hints are chosen by what the reader did: a ``struct.error`` means a header
 of fewer than 4 bytes (a missing loop, not a missing prefix); a refusal
 right after the first header, or a wait for more than was sent, points at the
-byte order or the length; a body shorter than sent means a missing loop; more
-bytes taken than the frames returned means bytes lost for the next call.
+byte order or the length; a frame that arrived whole coming back 4 bytes short
+means the length was taken to count the header, a long body cut to its
+length's low 2 bytes means '!H'; a body shorter than sent means a missing loop;
+more bytes taken than the frames returned (or, when a call returned, than the
+frames so far hold) means bytes lost for the next call; None after 1 to 3
+header bytes means a short ``recv(4)`` taken for the end; a ValueError after
+``recv`` returned ``b""`` means the wrong error for a cut frame.
 """
 
 from __future__ import annotations
@@ -56,6 +61,16 @@ HINT_SIZE_FIRST = ("compare the length with max_size as soon as you have the hea
 HINT_UNSIGNED = ("the length is unsigned: unpack it with '!I' (a capital I), not '!i', which reads 0xFFFFFFFF "
                  "as -1, a length that no max_size check refuses")
 HINT_EXACT = "a frame of exactly max_size bytes is allowed: raise ValueError only when the length is over max_size"
+HINT_SHORT_HEADER_END = ("recv(4) returned fewer than 4 bytes and your reader took that for the end of the "
+                         "stream: only b'' means the peer closed. Loop until you have all 4 header bytes")
+HINT_COUNTS_HEADER = ("the body came back 4 bytes short: the length in the header counts the body's bytes "
+                      "only, not the 4 header bytes. Read exactly length bytes after the header")
+HINT_TWO_BYTES = ("the body came back shorter than its header says, by a multiple of 65 536: the length is "
+                  "all 4 header bytes, struct.unpack('!I', header). '!H' reads 2 of them, and cuts a length "
+                  "over 65 535")
+HINT_CLOSED_NOT_VALUE = ("your reader raised ValueError after recv() returned b'' inside a frame: raise "
+                         "ConnectionError there (the peer closed; the frame can never be completed). "
+                         "ValueError is for a length over max_size")
 HINT_LOOPS = ("recv(n) returns up to n bytes: loop until you have exactly 4 header bytes, then "
               "exactly as many body bytes as the header says")
 
@@ -74,13 +89,21 @@ class _Case(NamedTuple):
     on_timeout: str = HINT_WANTED_MORE
 
 
-def _collect(read_frame: Callable, calls: int, max_size: int):
-    """A session's ``consume``: up to ``calls`` results of ``read_frame``, stopping after None."""
+def _collect(read_frame: Callable, calls: int, max_size: int, marks: list[int]):
+    """A session's ``consume``: up to ``calls`` results of ``read_frame``, stopping after None.
+
+    ``marks`` gets, for each result, how many bytes the reader had taken when
+    that call returned: a call that returned a frame having taken bytes of the
+    next one read ahead, and one that returned None inside a header took a
+    short header for the end. Those counts, unlike timings, are the same on
+    every run: the bench sends the next piece only once the reader took the last.
+    """
 
     def consume(reader, _sender, items: list) -> None:
         for _ in range(calls):
             result = read_frame(reader, max_size)
             items.append(result)
+            marks.append(reader.taken)
             if result is None:
                 return
 
@@ -92,8 +115,78 @@ def _little_endian(n: int) -> int:
     return int.from_bytes(struct.pack("!I", n), "little")
 
 
-def _hints(case: _Case) -> list[Hint]:
+def _starts(case: _Case) -> list[int]:
+    """Where each expected frame begins in the stream the case sends."""
+    starts, offset = [], 0
+    for body in case.expected if isinstance(case.expected, list) else []:
+        starts.append(offset)
+        offset += 4 + len(body) if isinstance(body, bytes) else 0
+    return starts
+
+
+def _arrived_whole(case: _Case, index: int) -> bool:
+    """Frame ``index`` was sent in one piece, so it was all there for the reader's first recv()."""
+    starts = _starts(case)
+    body = case.expected[index] if isinstance(case.expected, list) else None
+    if not isinstance(body, bytes):
+        return False
+    start, end, offset = starts[index], starts[index] + 4 + len(body), 0
+    for piece in case.pieces[:-1]:
+        offset += len(piece)
+        if start < offset < end:
+            return False
+    return True
+
+
+def _hints(case: _Case, marks: list[int]) -> list[Hint]:
     expected = case.expected if isinstance(case.expected, list) else []
+    starts = _starts(case)
+
+    def first_wrong(reading: Reading) -> int | None:
+        """The index of the first result that differs from the expected one, if a result does."""
+        for index, (got, body) in enumerate(zip(reading.items, expected)):
+            if got != body:
+                return index
+        return None
+
+    def wrong_body(reading: Reading) -> tuple[bytes, bytes, int] | None:
+        """(what it returned, the body sent, its index) for the first wrong result, when both are bytes."""
+        index = first_wrong(reading)
+        if index is None:
+            return None
+        got, body = reading.items[index], expected[index]
+        if isinstance(got, (bytes, bytearray)) and isinstance(body, bytes):
+            return bytes(got), body, index
+        return None
+
+    def short_header_end(reading: Reading) -> bool:
+        """It returned None, the clean end, having taken 1 to 3 bytes of a frame's header."""
+        index = first_wrong(reading)
+        return (index is not None and index < len(marks) and reading.items[index] is None
+                and isinstance(expected[index], bytes) and 0 < marks[index] - starts[index] < 4)
+
+    def counted_header(reading: Reading) -> bool:
+        """A body came back without its last 4 bytes (length - 4 were read), not cut by the pieces.
+
+        Either the frame arrived whole (a missing loop would have returned all
+        of it), or the body is so short that length - 4 is nothing (a recv()
+        returns at least one byte).
+        """
+        wrong = wrong_body(reading)
+        if wrong is None or wrong[0] != wrong[1][: max(0, len(wrong[1]) - 4)]:
+            return False
+        return len(wrong[1]) <= 4 or _arrived_whole(case, wrong[2])
+
+    def two_byte_length(reading: Reading) -> bool:
+        """A body over 65 535 bytes came back as long as the low 2 bytes of its length say."""
+        wrong = wrong_body(reading)
+        return (wrong is not None and len(wrong[1]) > 0xFFFF
+                and len(wrong[0]) == len(wrong[1]) & 0xFFFF and wrong[1].startswith(wrong[0]))
+
+    def read_ahead(reading: Reading) -> bool:
+        """A call returned its frame right, having taken bytes of the next one."""
+        return any(got == body and isinstance(body, bytes) and taken > start + 4 + len(body)
+                   for got, body, taken, start in zip(reading.items, expected, marks, starts))
 
     def right_so_far(reading: Reading) -> bool:
         return reading.items == expected[: len(reading.items)]
@@ -146,6 +239,8 @@ def _hints(case: _Case) -> list[Hint]:
         hints.append(Hint(lambda reading: case.otherwise == HINT_UNSIGNED and b"" in reading.items, HINT_UNSIGNED))
         hints.append(Hint(raised(TimeoutError), case.on_timeout))
     elif case.expected is ConnectionError:  # no length here is over max_size: a refusal misread one
+        hints.append(Hint(lambda reading: reading.raised(ValueError) and reading.empty_reads > 0,
+                          HINT_CLOSED_NOT_VALUE))   # it saw the close (b''), then raised the wrong error
         hints.append(Hint(raised(ValueError), HINT_BYTE_ORDER))
     else:
         hints += [
@@ -153,8 +248,12 @@ def _hints(case: _Case) -> list[Hint]:
             Hint(refused_byte_order, HINT_BYTE_ORDER),
             Hint(error_at_clean_end, HINT_CLEAN_END),
             Hint(none_for_empty, HINT_EMPTY),
+            Hint(short_header_end, HINT_SHORT_HEADER_END),
+            Hint(two_byte_length, HINT_TWO_BYTES),
+            Hint(counted_header, HINT_COUNTS_HEADER),
             Hint(short_body, HINT_BODY),
             Hint(lost_bytes, HINT_TOO_MUCH),
+            Hint(read_ahead, HINT_TOO_MUCH),
             Hint(raised(ConnectionError, EOFError, TimeoutError), case.on_timeout),
         ]
     return [*hints, Hint(always, case.otherwise)]
@@ -215,14 +314,15 @@ def check_read_frame(read_frame: Callable) -> Report:
                 report.skip(case.what)
                 continue
             calls = len(case.expected) if isinstance(case.expected, list) else 2
-            reading = bench.session(_collect(read_frame, calls, case.max_size), case.pieces,
+            marks: list[int] = []
+            reading = bench.session(_collect(read_frame, calls, case.max_size, marks), case.pieces,
                                     close=case.close)
-            _judge(report, case, reading)
+            _judge(report, case, reading, marks)
             stuck = reading.hung or report.stopped
     return report.finish()
 
 
-def _judge(report: Report, case: _Case, reading: Reading) -> bool:
+def _judge(report: Report, case: _Case, reading: Reading, marks: list[int]) -> bool:
     if reading.raised(NotImplementedError):
         return report.case(case.what, reading, function="read_frame")
     if isinstance(case.expected, list):
@@ -236,4 +336,4 @@ def _judge(report: Report, case: _Case, reading: Reading) -> bool:
         shown = f"no error; the calls returned {_shown(reading.items)}"
     else:
         shown = describe_reading(reading, "the calls returned", _shown)
-    return report.check(False, f"{case.what}: {shown}", pick_hint(reading, _hints(case)))
+    return report.check(False, f"{case.what}: {shown}", pick_hint(reading, _hints(case, marks)))

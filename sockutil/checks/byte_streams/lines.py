@@ -6,13 +6,14 @@ cuts the stream on purpose (see ``reader_bench``): one byte at a time, at
 every offset, at random (seeded), inside a multi-byte UTF-8 character, with
 every ``recv`` size from 1 to 4096. It also sends what a careless or hostile
 peer sends: a last line without its newline, lines of exactly ``max_line``
-bytes and one byte more, a line that never ends.
+bytes and one byte more, a line that never ends, a pause until ``recv`` times out.
 
 Hints are chosen by what the reader did, in this order: kept calling
-``recv`` after ``b""``, failed to decode, yielded bytes, kept the newline or
-handed over glued lines, waited for bytes that were not coming (the case says
-which), refused a line it should take, dropped or added a last line, cut
-lines in pieces, lost lines. Only then a case's own default.
+``recv`` after ``b""``, carried on after a ``TimeoutError``, raised
+StopIteration, decoded as ASCII or failed to decode, yielded bytes, kept the
+newline or handed over glued lines, waited for bytes that were not coming (the
+case says which), refused a line it should take, dropped or added a last line,
+dropped empty lines, cut lines in pieces, lost lines. Then a case's own default.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ LINE_TEXT = "Grüße, Zoë!\n€ 5 ✓\n🙂 ok\n"
 
 #: The largest ``recv`` size the sweep tries, from the exercise's promise.
 MAX_BUFSIZE = 4096
+
+#: Seconds the reader's socket waits in the pause case: nothing is sent until
+#: its recv() gives up, so any value works; a short one keeps the check fast.
+PAUSE_TIMEOUT = 0.1
 
 
 def _sweep_text() -> str:
@@ -108,6 +113,15 @@ HINT_EXACT = ("a line of exactly max_line bytes is allowed: raise ValueError onl
               "(without its b'\\n'), or what waits without one, is longer than max_line bytes")
 HINT_OVER = ("a line longer than max_line bytes must raise ValueError, also when its b'\\n' came in "
              "the same recv(): check the length of every line you split off, not only what waits")
+HINT_ASCII = ("decode with UTF-8, not ASCII: ASCII knows only the bytes 0 to 127, and 'ü', '€' or '🙂' "
+              "are 2 to 4 bytes over 127. Use line.decode('utf-8')")
+HINT_STOP_ITERATION = ("end the generator with return, not raise StopIteration: inside a generator, "
+                       "Python turns StopIteration into RuntimeError (PEP 479)")
+HINT_EMPTY_LINE = ("your reader dropped the empty lines: b'\\n' right after b'\\n' ends an empty line, "
+                   "and an empty line is a line: yield ''")
+HINT_PAUSE = ("recv() raised TimeoutError and your reader carried on: a timeout means nothing came for a "
+              "while, not that a line is complete. Let the TimeoutError propagate, and never hand over "
+              "part of a line")
 HINT_BYTE_COUNT = ("max_line counts bytes, not characters: compare len(line) of the bytes, "
                    "before decoding")
 
@@ -118,6 +132,16 @@ def _strs(reading: Reading) -> list[str]:
 
 def _undecodable(reading: Reading) -> bool:
     return reading.raised(UnicodeDecodeError) or any("\ufffd" in item for item in _strs(reading))
+
+
+def _ascii(reading: Reading) -> bool:
+    error = reading.error
+    return isinstance(error, UnicodeDecodeError) and error.encoding.lower().replace("-", "") in {"ascii", "usascii"}
+
+
+def _stop_iteration(reading: Reading) -> bool:
+    """The generator raised StopIteration, which Python turned into RuntimeError."""
+    return reading.raised(RuntimeError) and isinstance(reading.error.__cause__, StopIteration)
 
 
 def _yields_bytes(reading: Reading) -> bool:
@@ -145,6 +169,9 @@ def _hints(case: _Case) -> list[Hint]:
     def extra_empty(reading: Reading) -> bool:
         return reading.items == [*expected, ""]
 
+    def skipped_empty(reading: Reading) -> bool:
+        return "" in expected and reading.items == [line for line in expected if line]
+
     def pieces_of_lines(reading: Reading) -> bool:
         got = _strs(reading)
         return len(got) > len(expected) and "".join(got) == "".join(expected)
@@ -155,7 +182,10 @@ def _hints(case: _Case) -> list[Hint]:
 
     shared = [
         Hint(lambda reading: reading.spinning, HINT_SPIN),
+        Hint(lambda reading: reading.swallowed_timeout, HINT_PAUSE),
         Hint(hung, HINT_STUCK),
+        Hint(_stop_iteration, HINT_STOP_ITERATION),
+        Hint(_ascii, HINT_ASCII),
         Hint(_undecodable, HINT_UTF8),
         Hint(_yields_bytes, HINT_BYTES),
         Hint(_keeps_newline, HINT_NEWLINE),
@@ -169,6 +199,7 @@ def _hints(case: _Case) -> list[Hint]:
         Hint(_refused, HINT_EXACT),
         Hint(dropped_last, HINT_END),
         Hint(extra_empty, HINT_NO_EMPTY_LAST),
+        Hint(skipped_empty, HINT_EMPTY_LINE),
         Hint(pieces_of_lines, HINT_CUT),
         Hint(lost_lines, HINT_GLUED),
         *case.extra,
@@ -185,6 +216,7 @@ class _Case(NamedTuple):
     on_timeout: str = HINT_NOW  # the reader waited for bytes that were not coming
     extra: tuple[Hint, ...] = ()
     name: str = ""
+    error: type[Exception] | None = None  # the reader must raise it after yielding ``expected``
 
 
 def _collect(read_lines: Callable, bufsize: int = 4096, max_line: int = 1000):
@@ -277,6 +309,19 @@ def _cases(over_passed: list[bool]) -> list[_Case]:
 
         return bench.session(consume, close=False)
 
+    def pause(read_lines, bench):
+        def consume(reader, sender, items: list) -> None:
+            lines = iter(read_lines(reader, 4096, 1000))
+            sender.sendall(b"first\nhal")
+            items.append(next(lines))
+            reader.settimeout(PAUSE_TIMEOUT)   # the stream now pauses for longer than recv() waits
+            items.append(next(lines))          # a right reader raises TimeoutError here
+            sender.sendall(b"f line\n")
+            sender.shutdown(socket.SHUT_WR)
+            items.extend(lines)
+
+        return bench.session(consume, close=False)
+
     exact = b"0123456789\n\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n"  # 10 digits, 'ééééé': 10 bytes each
     byte_count_hint = Hint(lambda reading: not over_passed[0], HINT_OVER)
     return [
@@ -313,6 +358,9 @@ def _cases(over_passed: list[bool]) -> list[_Case]:
               on_timeout=HINT_BYTE_COUNT, extra=(byte_count_hint,)),
         _Case("a line that never ends raises ValueError (5000 bytes, no b'\\n', max_line=1000)",
               session([b"x" * 5000], close=False), None, HINT_LONG, on_timeout=HINT_LONG),
+        _Case("a pause ends no line: b'first\\nhal', then nothing until recv() times out: "
+              "['first'], then TimeoutError", pause, ["first"], HINT_PAUSE,
+              on_timeout=HINT_PAUSE, error=TimeoutError),
     ]
 
 
@@ -349,6 +397,8 @@ def _judge(report: Report, case: _Case, reading: Reading) -> bool:
         return report.case(case.what, reading, function="read_lines")
     if case.expected is None:
         ok = _refused(reading) and not reading.hung
+    elif case.error is not None:
+        ok = reading.raised(case.error) and not reading.hung and reading.items == case.expected
     else:
         ok = reading.ok and reading.items == case.expected
     if ok:
