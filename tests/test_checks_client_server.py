@@ -112,6 +112,54 @@ def test_a_client_that_hangs_only_when_others_ask_too_is_ended(capsys, monkeypat
     assert not report.passed
 
 
+def test_the_five_clients_asking_at_once_have_all_asked_before_any_answer_comes(capsys):
+    # Held answers make the five calls overlap on every run: what catches a buffer shared by every call.
+    lock = threading.Lock()
+    asked = []   # the number of questions asked so far, read by each call when its answer comes
+    seen = []
+
+    def ask(port, question):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            with lock:
+                asked.append(question)   # before sending: once an answer comes, all have counted
+            sock.sendall(question.encode() + b"\n")
+            answer = sock.recv(1024)
+            with lock:
+                seen.append(len(asked))
+            while not answer.endswith(b"\n"):
+                answer += sock.recv(1024)
+        return answer.decode().rstrip("\n")
+
+    report = check_ask(ask)
+    assert report.passed, capsys.readouterr().out
+    together = seen[-5:]          # the four single questions come first, one at a time
+    assert together == [len(asked)] * 5
+
+
+def test_held_answers_are_released_when_a_question_never_comes(monkeypatch):
+    monkeypatch.setattr(client_server, "GATHER_WAIT", 0.05)
+    gathering = client_server._Gathering(5)
+    start = time.perf_counter()
+    gathering.arrive()   # the only one: it waits GATHER_WAIT, then answers anyway
+    assert time.perf_counter() - start < 5
+
+
+def test_the_kits_timeout_is_told_from_a_clients_own(capsys):
+    def ask_with_the_kits_timeout(port, question):
+        with socket.create_connection(("127.0.0.1", port)) as sock:   # the check's default: 2.001 s
+            sock.sendall(question.encode() + b"\n")
+            answer = b""
+            while not answer.endswith(b"\n"):
+                answer += sock.recv(1024)
+        return answer.decode().rstrip("\n")
+
+    report = check_ask(ask_with_the_kits_timeout)
+    out = capsys.readouterr().out
+    assert "✘ your client connected with a timeout of its own" in out and not report.passed
+    assert [r.what for r in report.failures] == ["your client connected with a timeout of its own"]
+    assert socket.getdefaulttimeout() is None
+
+
 # ------------------------------------------------------------------ serve_n
 
 
