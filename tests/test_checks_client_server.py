@@ -222,3 +222,38 @@ def test_serve_n_leaves_nothing_behind(capsys):
     assert "✘ your server closed each connection" in out and not report.passed
     assert set(threading.enumerate()) <= before
     assert socket.getdefaulttimeout() is None
+
+
+def test_a_serve_n_that_accepts_nobody_is_told_to_accept_n_and_leaves_nothing_behind(capsys):
+    before = set(threading.enumerate())
+    report = check_serve_n(lambda listener, n: {})
+    out = capsys.readouterr().out
+    assert "4 were still waiting in the listen queue" in out and not report.passed
+    assert set(threading.enumerate()) <= before   # the clients the check accepted itself have ended
+
+
+def key_hint(result: dict, never_accepted: set) -> str:
+    clients = []
+    for port, (_, pieces) in zip(range(40001, 40005), server_loop.CLIENT_PLANS):
+        client = server_loop._Client(("127.0.0.1", 1), pieces, lambda local: True)
+        client.local = ("127.0.0.1", port)
+        clients.append(client)
+    return server_loop._key_hint(result, clients, ("127.0.0.1", 1), never_accepted)
+
+
+def test_a_missing_empty_client_is_told_apart_by_whether_it_was_accepted():
+    served = {("127.0.0.1", 40001): b"", ("127.0.0.1", 40002): b"", ("127.0.0.1", 40004): b""}
+    empty = ("127.0.0.1", 40003)   # CLIENT_PLANS' third client sends nothing
+    assert "sends nothing is a client too" in key_hint(served, set())          # accepted, taken for the end
+    assert "1 of the 4 was still waiting" in key_hint(served, {empty})       # never accepted: one too few
+
+
+@pytest.mark.parametrize("got, sent, words", [
+    (b"pieces", b"sent in three pieces", "data += chunk"),       # only the end
+    (b"sent ", b"sent in three pieces", "keep receiving"),       # only the start
+    (b"0123456789", b"0123456789" * 3, "keep receiving"),        # the start, which is also an end
+    (b"hello", b"", 'start from b""'),                              # another client's bytes, for an empty one
+    (b"hellosent", b"sent", 'start from b""'),
+])
+def test_wrong_bytes_are_named_by_what_they_hold(got, sent, words):
+    assert words in server_loop._bytes_hint(got, sent)
