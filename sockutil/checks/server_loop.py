@@ -225,11 +225,11 @@ def _accept_the_waiting(listener: socket.socket, accepted: set) -> None:
     listener.setblocking(False)
     while True:
         try:
-            conn, address = listener.accept()
+            waiting, client = listener.accept()
         except OSError:  # BlockingIOError: the queue is empty (or serve_n shut the listener down)
             return
-        conn.close()
-        accepted.add(address)
+        waiting.close()
+        accepted.add(client)
 
 
 def _run_function(serve_n: Callable[[socket.socket, int], dict], n: int, state: dict) -> tuple:
