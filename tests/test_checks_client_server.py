@@ -112,6 +112,54 @@ def test_a_client_that_hangs_only_when_others_ask_too_is_ended(capsys, monkeypat
     assert not report.passed
 
 
+def test_the_five_clients_asking_at_once_have_all_asked_before_any_answer_comes(capsys):
+    # Held answers make the five calls overlap on every run: what catches a buffer shared by every call.
+    lock = threading.Lock()
+    asked = []   # the number of questions asked so far, read by each call when its answer comes
+    seen = []
+
+    def ask(port, question):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            with lock:
+                asked.append(question)   # before sending: once an answer comes, all have counted
+            sock.sendall(question.encode() + b"\n")
+            answer = sock.recv(1024)
+            with lock:
+                seen.append(len(asked))
+            while not answer.endswith(b"\n"):
+                answer += sock.recv(1024)
+        return answer.decode().rstrip("\n")
+
+    report = check_ask(ask)
+    assert report.passed, capsys.readouterr().out
+    together = seen[-5:]          # the four single questions come first, one at a time
+    assert together == [len(asked)] * 5
+
+
+def test_held_answers_are_released_when_a_question_never_comes(monkeypatch):
+    monkeypatch.setattr(client_server, "GATHER_WAIT", 0.05)
+    gathering = client_server._Gathering(5)
+    start = time.perf_counter()
+    gathering.arrive()   # the only one: it waits GATHER_WAIT, then answers anyway
+    assert time.perf_counter() - start < 5
+
+
+def test_the_kits_timeout_is_told_from_a_clients_own(capsys):
+    def ask_with_the_kits_timeout(port, question):
+        with socket.create_connection(("127.0.0.1", port)) as sock:   # the check's default: 2.001 s
+            sock.sendall(question.encode() + b"\n")
+            answer = b""
+            while not answer.endswith(b"\n"):
+                answer += sock.recv(1024)
+        return answer.decode().rstrip("\n")
+
+    report = check_ask(ask_with_the_kits_timeout)
+    out = capsys.readouterr().out
+    assert "✘ your client connected with a timeout of its own" in out and not report.passed
+    assert [r.what for r in report.failures] == ["your client connected with a timeout of its own"]
+    assert socket.getdefaulttimeout() is None
+
+
 # ------------------------------------------------------------------ serve_n
 
 
@@ -174,3 +222,38 @@ def test_serve_n_leaves_nothing_behind(capsys):
     assert "✘ your server closed each connection" in out and not report.passed
     assert set(threading.enumerate()) <= before
     assert socket.getdefaulttimeout() is None
+
+
+def test_a_serve_n_that_accepts_nobody_is_told_to_accept_n_and_leaves_nothing_behind(capsys):
+    before = set(threading.enumerate())
+    report = check_serve_n(lambda listener, n: {})
+    out = capsys.readouterr().out
+    assert "4 were still waiting in the listen queue" in out and not report.passed
+    assert set(threading.enumerate()) <= before   # the clients the check accepted itself have ended
+
+
+def key_hint(result: dict, never_accepted: set) -> str:
+    clients = []
+    for port, (_, pieces) in zip(range(40001, 40005), server_loop.CLIENT_PLANS):
+        client = server_loop._Client(("127.0.0.1", 1), pieces, lambda local: True)
+        client.local = ("127.0.0.1", port)
+        clients.append(client)
+    return server_loop._key_hint(result, clients, ("127.0.0.1", 1), never_accepted)
+
+
+def test_a_missing_empty_client_is_told_apart_by_whether_it_was_accepted():
+    served = {("127.0.0.1", 40001): b"", ("127.0.0.1", 40002): b"", ("127.0.0.1", 40004): b""}
+    empty = ("127.0.0.1", 40003)   # CLIENT_PLANS' third client sends nothing
+    assert "sends nothing is a client too" in key_hint(served, set())          # accepted, taken for the end
+    assert "1 of the 4 was still waiting" in key_hint(served, {empty})       # never accepted: one too few
+
+
+@pytest.mark.parametrize("got, sent, words", [
+    (b"pieces", b"sent in three pieces", "data += chunk"),       # only the end
+    (b"sent ", b"sent in three pieces", "keep receiving"),       # only the start
+    (b"0123456789", b"0123456789" * 3, "keep receiving"),        # the start, which is also an end
+    (b"hello", b"", 'start from b""'),                              # another client's bytes, for an empty one
+    (b"hellosent", b"sent", 'start from b""'),
+])
+def test_wrong_bytes_are_named_by_what_they_hold(got, sent, words):
+    assert words in server_loop._bytes_hint(got, sent)

@@ -6,7 +6,10 @@ Two exercises, each run against the other side played for real:
   for a small line-based calculator service. The check starts that service
   (a ``Server`` running ``calculator``, one thread per client) and asks it
   questions: short answers, a long answer the server sends in pieces with
-  pauses, and five clients asking at once.
+  pauses, and five clients asking at once (the server holds their answers
+  until all five questions are in, so the five calls overlap on every run).
+  It also looks at the client's socket while its question is answered: a
+  client that connected without a timeout of its own is told so.
 * ``check_serve_n(serve_n)``: the student writes a server loop that accepts
   ``n`` clients one after another and records what each sent, keyed by the
   address ``accept()`` returned. The check plays four real clients at once:
@@ -28,6 +31,8 @@ question with b'\\n'" from "you waited for the close after the answer".
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 import socket
 import threading
 from dataclasses import dataclass
@@ -53,6 +58,19 @@ SERVER_IDLE = 30.0
 #: Longest question the calculator reads before it gives up on a client
 #: that never ends its line.
 MAX_QUESTION = 1000
+
+#: The timeout the check's ``Watch`` gives every socket the student's code
+#: makes without one (its safety net: no call can wait for ever). A value no
+#: one types (2.001 s), so that a client's own timeout, ``timeout=2``
+#: included, is told apart from the kit's. (A socket keeps its timeout in whole
+#: nanoseconds, so it is compared to within one.)
+KIT_TIMEOUT = TIMEOUT + 0.001
+
+#: Seconds the calculator holds the answers of the five clients asking at
+#: once while it waits for all five questions: five local clients ask within
+#: milliseconds; the bound only keeps a client that never asks from holding
+#: the others' answers beyond their deadline.
+GATHER_WAIT = TIMEOUT / 2
 
 #: Answers longer than ``SHORT_ANSWER`` bytes go out ``PIECE`` bytes at a
 #: time, ``PIECE_PAUSE`` seconds apart, to catch a client that takes one
@@ -84,12 +102,15 @@ class Heard:
     answers: int = 0  # answers sent whole
 
 
-def calculator(conn: Connection, heard: list[Heard] | None = None) -> None:
+def calculator(conn: Connection, heard: list[Heard] | None = None,
+               before_answer: Callable[[Connection], None] | None = None) -> None:
     """Read questions, one line each; answer each with one line; until the client closes.
 
     Short answers go out in one ``sendall``; longer ones in pieces, as a slow
     network could deliver them. If ``heard`` is given, a ``Heard`` for this
-    connection is appended to it and kept up to date.
+    connection is appended to it and kept up to date. ``before_answer(conn)``,
+    if given, is called once each question is in and before it is answered:
+    the client is then waiting for its answer.
     """
     conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
     record = Heard()
@@ -108,6 +129,8 @@ def calculator(conn: Connection, heard: list[Heard] | None = None) -> None:
             buffer += data
         line, _, buffer = buffer.partition(b"\n")
         record.questions += 1
+        if before_answer is not None:
+            before_answer(conn)
         answer = calculate(line.decode("utf-8", "replace")).encode("utf-8") + b"\n"
         if len(answer) <= SHORT_ANSWER:
             conn.sendall(answer)
@@ -120,6 +143,60 @@ def calculator(conn: Connection, heard: list[Heard] | None = None) -> None:
 
 
 # ---------------------------------------------------------------------- ask
+class _Gathering:
+    """Holds each answer until ``count`` questions are in (or ``GATHER_WAIT`` seconds pass).
+
+    Why: five clients started together may still run one after another on a
+    busy machine, and then a client that keeps its bytes in a global buffer
+    shared by every call gets its own answer. Held answers make the five calls
+    overlap: every client has sent its question before any answer arrives.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._arrived = 0
+        self._condition = threading.Condition()
+
+    def arrive(self) -> None:
+        with self._condition:
+            self._arrived += 1
+            self._condition.notify_all()
+            self._condition.wait_for(lambda: self._arrived >= self._count, timeout=GATHER_WAIT)
+
+
+class _TimeoutSpy:
+    """Reads the timeout of the student's socket at the other end of a connection, while it waits for its answer.
+
+    The socket is found among those ``Watch`` saw the student's code make, by
+    its address (the connection's peer). Read while the client waits, the
+    timeout is the one it asks with; a socket made without one has the kit's
+    ``KIT_TIMEOUT``.
+    """
+
+    def __init__(self, watch: Watch) -> None:
+        self.watch = watch
+        self.seen: list[float | None] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, conn: Connection) -> None:
+        try:
+            peer = conn.sock.getpeername()
+        except OSError:
+            return
+        for sock in self.watch.sockets():
+            with contextlib.suppress(OSError):
+                if sock.getsockname() == peer:
+                    with self._lock:
+                        self.seen.append(sock.gettimeout())
+                    return
+
+    def all_own(self) -> bool:
+        """Every client socket seen had a timeout of its own."""
+        with self._lock:
+            return all(seen is not None and not math.isclose(seen, KIT_TIMEOUT, abs_tol=1e-9)
+                       for seen in self.seen)
+
+
 def _ask_hints(heard: list[Heard], answers: set[str], expected: str) -> list[Hint]:
     """Hints for one ask case; ``heard`` holds the connections this case opened."""
 
@@ -134,6 +211,13 @@ def _ask_hints(heard: list[Heard], answers: set[str], expected: str) -> list[Hin
 
     def is_str(outcome: Outcome) -> bool:
         return outcome.ok and isinstance(outcome.value, str)
+
+    def is_number(outcome: Outcome) -> bool:
+        return outcome.ok and isinstance(outcome.value, numbers.Number) and not isinstance(outcome.value, bool)
+
+    def another_clients(outcome: Outcome) -> bool:
+        """Its text is, or holds as one of its lines, another client's answer."""
+        return is_str(outcome) and any(line in answers for line in outcome.value.split("\n"))
 
     return [
         *program_hints(),
@@ -151,14 +235,23 @@ def _ask_hints(heard: list[Heard], answers: set[str], expected: str) -> list[Hin
              "return the answer without its b'\\n': .rstrip('\\n')"),
         Hint(lambda o: o.ok and isinstance(o.value, (bytes, bytearray)),
              "return a str: decode the answer with .decode('utf-8')"),
+        Hint(is_number,
+             "return a str, the answer's text as the server sent it, not a number made with int(): "
+             "an answer such as 'error: ask like 6 * 7' is no number"),
         Hint(lambda o: is_str(o) and " " in expected and o.value == expected.split()[0],
              "return the whole answer line, spaces and all (only its b'\\n' comes off): do not split it "
              "into words"),
+        Hint(lambda o: is_str(o) and bool(expected) and o.value == expected[:-1],
+             "the answer's last character is missing: its line ends with b'\\n' alone, not b'\\r\\n', so "
+             "take off that one byte (.rstrip('\\n')), not two"),
+        Hint(lambda o: is_str(o) and o.value != expected and expected.endswith(o.value),
+             "that is only the end of the answer, its last piece: each recv() returns the next piece, "
+             "so add it to what you have (answer += chunk) instead of replacing it (answer = chunk)"),
         Hint(lambda o: is_str(o) and o.value != expected and expected.startswith(o.value.rstrip("\n")),
              "one recv() returns whatever has arrived so far, maybe part of the answer: keep "
              "receiving until you see b'\\n'"),
-        Hint(lambda o: is_str(o) and o.value in answers,
-             "that is another client's answer: keep the socket and the bytes of each call in "
+        Hint(another_clients,
+             "that holds another client's answer: keep the socket and the bytes of each call in "
              "local variables, not in globals shared by every call"),
         Hint(always, "send the question and b'\\n' with sendall, receive until the answer's "
                      "b'\\n', close, and return the text before it"),
@@ -211,8 +304,16 @@ def check_ask(ask: Callable[[int, str], str] | Program) -> Report:
          "123456789 * 987654321"),
     ]
     together = [f"{i} * 11" for i in range(1, 6)]
-    service = lambda conn: calculator(conn, heard)  # noqa: E731 - the server's handler
-    with Watch(TIMEOUT) as watch, Server(service, name="check-ask", idle_timeout=SERVER_IDLE) as server:
+    gathering: list[_Gathering] = []  # while the five ask at once: holds their answers
+
+    def before_answer(conn: Connection) -> None:
+        spy(conn)
+        for gather in gathering:
+            gather.arrive()
+
+    service = lambda conn: calculator(conn, heard, before_answer)  # noqa: E731 - the server's handler
+    with Watch(KIT_TIMEOUT) as watch, Server(service, name="check-ask", idle_timeout=SERVER_IDLE) as server:
+        spy = _TimeoutSpy(watch)
         stuck = False
         for what, question in cases:
             if stuck:  # one wait teaches what the next would: do not make the student wait again
@@ -228,12 +329,14 @@ def check_ask(ask: Callable[[int, str], str] | Program) -> Report:
             report.skip(what)
         else:
             heard.clear()
+            gathering.append(_Gathering(len(together)))
             outer = attempt(_all_at_once, ask, server.port, together, deadline=2 * TIMEOUT,
                             on_hang=watch.wake)
             question, outcome = together[0], outer
             if outer.ok:
                 wrong = [(q, o) for q, o in zip(together, outer.value)
                          if not (o.ok and o.value == calculate(q))]
+                wrong.sort(key=lambda pair: not pair[1].ok)  # a wrong answer says more than an error
                 question, outcome = wrong[0] if wrong else (together[0], outer.value[0])
                 outcome.note = f"ask(port, {question!r})"
             expected = calculate(question)
@@ -247,4 +350,11 @@ def check_ask(ask: Callable[[int, str], str] | Program) -> Report:
             "close the socket when you have the answer (a `with` block does it for you); "
             "a socket left for Python's garbage collector to close counts as not closed",
         )
+        if spy.seen:
+            report.tidy(
+                spy.all_own(),
+                "your client connected with a timeout of its own",
+                "give the socket a timeout when you connect (socket.create_connection(address, "
+                "timeout=5)): without one, a server that never answers makes ask() wait for ever",
+            )
     return report.finish()

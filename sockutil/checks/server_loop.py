@@ -11,7 +11,11 @@ Hints by cause: a ``TimeoutError`` (or a call still running in ``accept``)
 means one ``accept`` too many; a call still running while its connection is
 at the end of the stream means a loop that does not stop at ``b""``; wrong
 keys are told apart by what they are (the server's own address, a bare
-port, a missing empty client).
+port, a missing empty client) and by the clients still waiting in the
+listen queue when ``serve_n`` returned (the check accepts them itself: one
+``accept`` too few); wrong bytes by what they hold (the start of what the
+client sent, only its end, or the bytes of the clients served before it
+too).
 
 The connections ``serve_n`` accepts are the student's (``Watch`` sees them
 being created by the student's call of ``accept``); the listener and the
@@ -171,8 +175,13 @@ def _serve_hints(n: int, state: dict) -> list[Hint]:
     ]
 
 
-def _key_hint(result: dict, clients: list[_Client], server: tuple) -> str:
-    """Why the keys are not the clients' addresses, by what they are instead."""
+def _key_hint(result: dict, clients: list[_Client], server: tuple, never_accepted: set) -> str:
+    """Why the keys are not the clients' addresses, by what they are instead.
+
+    ``never_accepted``: the clients still in the listen queue when ``serve_n``
+    returned. An empty client that is missing although it was accepted was
+    taken for the end; one still waiting was never served at all.
+    """
     addresses = {client.local for client in clients}
     ports = {client.local[1] for client in clients if client.local}
     empty = next((c.local for c in clients if not c.sent), None)
@@ -181,10 +190,46 @@ def _key_hint(result: dict, clients: list[_Client], server: tuple) -> str:
                 "connection's getsockname()); the client's address is the second value accept() returns")
     if result and set(result) <= ports:
         return "use the whole address, the (host, port) tuple accept() returned, as the key"
-    if set(result) < addresses and empty not in result:
+    if set(result) < addresses and empty not in result and empty not in never_accepted:
         return ("a client that sends nothing is a client too: store b'' for it and go on; stop "
                 "after n clients, not at the first empty one")
+    if never_accepted and set(result) <= addresses:
+        waiting = len(never_accepted)
+        return (f"accept exactly n clients: when serve_n returned, {waiting} of the {len(clients)} "
+                f"{'was' if waiting == 1 else 'were'} still waiting in the listen queue, never accepted "
+                f"(for _ in range(n) runs n times)")
     return "accept() returns (new_socket, address): use that address as the key"
+
+
+def _bytes_hint(got: bytes, sent: bytes) -> str:
+    """Why a client's entry holds other bytes than it sent, by what it holds instead."""
+    if len(got) > len(sent) and got.endswith(sent):
+        return ('each client\'s bytes start from b"": set data = b"" inside the loop, once for each client; '
+                "this entry also holds the bytes of the clients served before it")
+    if got and len(got) < len(sent) and sent.endswith(got) and not sent.startswith(got):
+        return ("that is only the last piece this client sent: add each chunk to the bytes so far "
+                "(data += chunk) instead of replacing them (data = chunk)")
+    return "recv() returns what has arrived so far; keep receiving until it returns b'' (the client closed its side)"
+
+
+def _accept_the_waiting(listener: socket.socket, accepted: set) -> None:
+    """Accept and close the clients still in the listen queue: those ``serve_n`` never accepted.
+
+    Every client had connected (its handshake done, so it waited in the
+    queue) before ``serve_n`` was called, so what is left now was left by it.
+    Their addresses go into ``accepted``; a client waiting to send its next
+    piece sees it there and stops waiting.
+    """
+    if listener.fileno() == -1:
+        return  # closed by serve_n: the closing is judged on its own
+    listener.setblocking(False)
+    while True:
+        try:
+            waiting, client = listener.accept()
+        except OSError:  # BlockingIOError: the queue is empty (or serve_n shut the listener down)
+            return
+        waiting.close()
+        accepted.add(client)
 
 
 def _run_function(serve_n: Callable[[socket.socket, int], dict], n: int, state: dict) -> tuple:
@@ -192,9 +237,12 @@ def _run_function(serve_n: Callable[[socket.socket, int], dict], n: int, state: 
     with Watch(TIMEOUT) as watch:
         listener = socket.create_server(("127.0.0.1", 0), backlog=16)
         server_address = listener.getsockname()
+        never_accepted: set = set()
 
         def read_by_server(local: tuple) -> bool:
-            """The student's connection from ``local`` exists and holds no unread byte."""
+            """The student's connection from ``local`` exists and holds no unread byte (or never will)."""
+            if local in never_accepted:
+                return True  # taken from the queue by the check after serve_n returned: go on
             for sock in watch.sockets():
                 with contextlib.suppress(OSError):
                     if sock.getpeername() == local:
@@ -219,6 +267,9 @@ def _run_function(serve_n: Callable[[socket.socket, int], dict], n: int, state: 
                 client.connected.wait(TIMEOUT)  # all four queue up before serve_n starts
             outcome = attempt(serve_n, listener, n, deadline=SERVE_DEADLINE, on_hang=on_hang, name="serve_n")
             state["listener_closed"] = not outcome.hung and listener.fileno() == -1
+            if not outcome.hung:
+                _accept_the_waiting(listener, never_accepted)
+            state["never_accepted"] = never_accepted
             left = watch.left_open()
             watch.close_all()  # clients waiting for a close get it now
         finally:
@@ -318,7 +369,7 @@ def check_serve_n(serve_n: Callable[[socket.socket, int], dict] | Program) -> Re
     addresses = [client.local for client in clients]
     keys_ok = len(received) == n and set(received) == set(addresses)
     report.check(keys_ok, f"one entry for each of the {n} clients, keyed by the address accept() returned",
-                 _key_hint(received, clients, server_address))
+                 _key_hint(received, clients, server_address, state.get("never_accepted", set())))
     for (what, _), client in zip(CLIENT_PLANS, clients):
         if not keys_ok:
             report.skip(what, "fix the keys first")
@@ -328,8 +379,7 @@ def check_serve_n(serve_n: Callable[[socket.socket, int], dict] | Program) -> Re
             report.check(True, what)
         elif isinstance(got, (bytes, bytearray)):
             report.check(False, f"{what}: got {len(got)} bytes, expected {len(client.sent)}",
-                         "recv() returns what has arrived so far; keep receiving until it returns "
-                         "b'' (the client closed its side)")
+                         _bytes_hint(bytes(got), client.sent))
         else:
             report.check(False, f"{what}: got {type(got).__name__}, not bytes",
                          "store the bytes as they arrived: do not decode them")

@@ -11,15 +11,22 @@ client as a cut:
   counts characters (``len(text)``) instead of bytes stops early;
 * cut *inside* characters: code that decodes each ``recv`` on its own meets
   half a character;
-* 300 000 characters, far more than one ``recv`` returns.
+* 300 000 characters, far more than one ``recv`` returns, and more than one
+  ``send`` takes: the server announces small segments (``SMALL_SEGMENT``), so
+  the client's send buffer stays small, and a lone ``send()`` (which may take
+  only part and says how much) leaves the rest of the text unsent.
 
 Hints are chosen by what happened: a reply cut short by a character count, a
-``UnicodeDecodeError``, a timeout from waiting for more than the server sends,
-a reply upper-cased locally instead of by the server.
+``UnicodeDecodeError`` (or multi-byte characters that vanished, or came back
+as one character per byte: decoded piece by piece, or not as UTF-8), a
+timeout from waiting for more than the server sends (and whether the server
+had the whole text by then), a reply upper-cased locally instead of by the
+server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from typing import Callable
@@ -42,6 +49,17 @@ TIMEOUT = 2.0
 #: The server's idle timeout: far longer than any call may take, so that a
 #: client waiting for the server to close is caught waiting, not rescued.
 SERVER_IDLE = 30.0
+
+#: Largest segment the server announces (bytes of payload; Linux's least is 88).
+#: Why so small: Linux sizes a new connection's send buffer from its segment
+#: size (a few dozen segments' worth), and one ``send()`` on a socket with a
+#: timeout returns once that buffer is full. The socket is locked during the
+#: call, so the peer's acknowledgements are handled after it (for so few
+#: buffers): a reading server frees no room meanwhile. With 256, one call took
+#: 100 528 bytes, a third of the long text, in 1000 runs of 1000, loaded or not
+#: (Linux 6.18); without it, all 300 000. Loopback still moves the text in large
+#: blocks (its segmentation is offloaded), so a right client is as fast as before.
+SMALL_SEGMENT = 256
 
 MIXED = "Grüße, Zoë! € 5 ✓"  # 1-, 2- and 3-byte UTF-8 characters
 
@@ -103,6 +121,49 @@ class _PieceServer:
             pass
 
 
+def _announce_small_segments(server: Server) -> None:
+    """Make the server announce ``SMALL_SEGMENT``-byte segments to every client that connects from now on.
+
+    Set on the listening socket, the option goes into the handshake's answer,
+    which is where a client learns the size. ``Server`` has no public hook for
+    its listener's options, hence the private attribute; where the option is
+    refused (another system), the check runs as before and only a lone
+    ``send()`` of the long text may pass.
+    """
+    listener = getattr(server, "_listener", None)
+    if listener is not None and hasattr(socket, "TCP_MAXSEG"):
+        with contextlib.suppress(OSError):
+            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, SMALL_SEGMENT)
+
+
+def _lost_only_multibyte(value: str, expected: str) -> bool:
+    """Is ``value`` the expected text with some of its multi-byte characters left out, and nothing else?
+
+    What decoding each piece with ``errors='ignore'`` does to a character cut
+    between two pieces.
+    """
+    if len(value) >= len(expected):
+        return False
+    position = 0
+    for char in expected:
+        if position < len(value) and value[position] == char:
+            position += 1
+        elif len(char.encode()) == 1:
+            return False  # an ASCII character went missing: not a cut character
+    return position == len(value)
+
+
+def _decoded_as_one_byte_characters(value: object, expected: str) -> bool:
+    """Is ``value`` the reply's UTF-8 bytes decoded one character per byte (Latin-1, cp1252)?"""
+    if not isinstance(value, str) or value == expected:
+        return False
+    for codec in ("latin-1", "cp1252"):
+        with contextlib.suppress(UnicodeError):
+            if value.encode(codec) == expected.encode():
+                return True
+    return False
+
+
 def _received(outcome: Outcome) -> int | None:
     """How many bytes of reply the student's code decoded, where that can be told."""
     if isinstance(outcome.error, UnicodeDecodeError):
@@ -115,6 +176,7 @@ def _received(outcome: Outcome) -> int | None:
 
 def _hints(text: str, server: _PieceServer) -> list[Hint]:
     nbytes, nchars = len(text.encode()), len(text)
+    expected = text.encode().upper().decode()
 
     def sent_part(outcome: Outcome) -> bool:
         """It waited, and the server had not even got the whole text."""
@@ -126,10 +188,11 @@ def _hints(text: str, server: _PieceServer) -> list[Hint]:
         return got is not None and nchars < nbytes and nchars <= got < nbytes
 
     def decoded_pieces(outcome: Outcome) -> bool:
-        """It decoded something shorter than the reply, or got replacement characters."""
+        """It met half a character, got replacement characters, or lost exactly the cut characters."""
         if isinstance(outcome.error, UnicodeDecodeError):
             return True
-        return isinstance(outcome.value, str) and "\ufffd" in outcome.value
+        value = outcome.value
+        return isinstance(value, str) and ("\ufffd" in value or _lost_only_multibyte(value, expected))
 
     def uppercased_locally(outcome: Outcome) -> bool:
         return outcome.value == text.upper() != text.encode().upper().decode()
@@ -142,6 +205,10 @@ def _hints(text: str, server: _PieceServer) -> list[Hint]:
              "a character of 2 or 3 bytes can be cut between two recv()s: collect all the bytes "
              "first, then decode the whole reply once"),
         Hint(raised(UnicodeEncodeError), "encode the text as UTF-8: text.encode('utf-8')"),
+        Hint(lambda outcome: _decoded_as_one_byte_characters(outcome.value, expected),
+             "the reply is UTF-8, as you sent it: decode it with .decode('utf-8'); a one-byte "
+             "encoding such as Latin-1 turns each byte of a 2- or 3-byte character into a character "
+             "of its own"),
         Hint(lambda o: isinstance(o.value, str) and o.value != text.upper() and o.value == text.upper().strip(),
              "return the reply as it came: do not strip it (its spaces are part of the text)"),
         Hint(uppercased_locally,
@@ -178,9 +245,11 @@ def check_shout(shout: Callable[[int, str], str]) -> Report:
          MIXED, _between_characters(MIXED)),
         (f"a reply in pieces, cut inside characters: shout(port, {MIXED!r})",
          MIXED, _inside_characters(MIXED)),
-        ("a 300 000-character text comes back whole", long_text, [65536, 131072]),
+        ("a 300 000-character text, more than one send() takes, comes back whole",
+         long_text, [65536, 131072]),
     ]
     with Watch(TIMEOUT) as watch, Server(pieces, name="check-shout", idle_timeout=SERVER_IDLE) as server:
+        _announce_small_segments(server)
         stuck = False
         for what, text, cuts in cases:
             if stuck:  # one wait teaches what the next would: do not make the student wait again

@@ -1,6 +1,6 @@
 """Connects without a timeout: if the server never answers, ask() waits for ever."""
 
-HINT_WORDS = ("timeout",)
+HINT_WORDS = ("a timeout when you connect",)
 
 import socket
 

@@ -1,6 +1,6 @@
 """Overwrites the answer with each recv() (answer = chunk, not +=): only the last piece is returned."""
 
-HINT_WORDS = ("+=",)
+HINT_WORDS = ("last piece", "answer += chunk")
 
 import socket
 

@@ -1,6 +1,6 @@
 """Stores each chunk under the address (=, not +=): a client that sends in pieces keeps only its last one."""
 
-HINT_WORDS = ("+=",)
+HINT_WORDS = ("last piece", "data += chunk")
 
 import socket
 

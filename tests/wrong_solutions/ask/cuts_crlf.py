@@ -1,6 +1,6 @@
-"""Returns the answer as an int (int(answer)): the exercise asks for the text, and 'error: ...' is no number."""
+"""Cuts two bytes off the answer (answer[:-2]), as if lines ended with b"\r\n": the last digit is lost."""
 
-HINT_WORDS = ("return a str",)
+HINT_WORDS = ("last character is missing", "\\r\\n")
 
 import socket
 
@@ -14,4 +14,4 @@ def ask(port: int, question: str) -> str:
             if not chunk:
                 break
             answer += chunk
-    return int(answer)
+    return answer[:-2].decode("utf-8")

@@ -1,6 +1,4 @@
-"""Sends UTF-8 but decodes the reply as Latin-1: every 2- and 3-byte character comes back as mojibake."""
-
-HINT_WORDS = ("decode('utf-8')",)
+"""A right answer: a loop of send() that goes on from where the last one stopped, as sendall() does."""
 
 import socket
 
@@ -8,11 +6,13 @@ import socket
 def shout(port: int, text: str) -> str:
     data = text.encode("utf-8")
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(data)
+        sent = 0
+        while sent < len(data):
+            sent += sock.send(data[sent:])
         reply = b""
         while len(reply) < len(data):
-            chunk = sock.recv(65536)
+            chunk = sock.recv(4096)
             if not chunk:
                 break
             reply += chunk
-    return reply.decode("latin-1")
+    return reply.decode("utf-8")

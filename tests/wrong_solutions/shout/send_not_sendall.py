@@ -1,6 +1,6 @@
 """Sends with one send() and ignores how many bytes it took: a long text is sent only in part."""
 
-HINT_WORDS = ("sendall",)
+HINT_WORDS = ("only part of your text", "sendall")
 
 import socket
 

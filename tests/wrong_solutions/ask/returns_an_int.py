@@ -1,6 +1,6 @@
-"""Cuts two bytes off the answer (answer[:-2]), as if lines ended with b"\r\n": the last digit is lost."""
+"""Returns the answer as an int (int(answer)): the exercise asks for the text, and 'error: ...' is no number."""
 
-HINT_WORDS = ("\\r\\n",)
+HINT_WORDS = ("return a str", "int()")
 
 import socket
 
@@ -14,4 +14,4 @@ def ask(port: int, question: str) -> str:
             if not chunk:
                 break
             answer += chunk
-    return answer[:-2].decode("utf-8")
+    return int(answer)

@@ -1,16 +1,16 @@
-"""Accepts n - 1 clients (range(1, n)): the last client in the queue is never served."""
+"""Sets data = b"" once, before the loop: each client's entry also holds what the clients before it sent."""
 
-HINT_WORDS = ("exactly n",)
+HINT_WORDS = ("b\"\"", "each client", "served before it")
 
 import socket
 
 
 def serve_n(listener: socket.socket, n: int) -> dict:
     received = {}
-    for _ in range(1, n):
+    data = b""
+    for _ in range(n):
         conn, address = listener.accept()
         with conn:
-            data = b""
             while chunk := conn.recv(65536):
                 data += chunk
         received[address] = data
