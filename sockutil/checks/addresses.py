@@ -26,10 +26,11 @@ import contextlib
 import errno
 import os
 import socket
+import urllib.parse
 from typing import Any, Callable
 
 from ..names import ephemeral_port_range
-from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, raised
+from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised
 from .privileges import call_refused, refused_low_port, refusing
 from .sockets_made import SocketsMade
 
@@ -318,7 +319,7 @@ BAD_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _endpoint_hints(expected: tuple[str, int], hint: str) -> list[Hint]:
+def _endpoint_hints(url: str, expected: tuple[str, int], hint: str) -> list[Hint]:
     def pair(outcome: Outcome) -> tuple | None:
         try:
             return tuple(outcome.value) if outcome.ok else None
@@ -329,8 +330,29 @@ def _endpoint_hints(expected: tuple[str, int], hint: str) -> list[Hint]:
         Hint(lambda o: (pair(o) or (None, None))[1:] == (str(expected[1]),),
              "the port must be an int, not text: .port gives an int"),
         Hint(lambda o: pair(o) is not None and len(pair(o)) != 2, "return a pair: (host, port)"),
+        Hint(lambda o: isinstance(o.value, list), _TUPLE),
         Hint(raised(LookupError), "names.service_port raised LookupError here, but this URL is fine: "
                                   "use the port the URL names, or the scheme's well-known one"),
+        Hint(lambda o: o.raised(ValueError) and urllib.parse.urlsplit(url).port is None,
+             f"this URL names no port, and {urllib.parse.urlsplit(url).scheme}'s well-known one is {expected[1]}: "
+             "raise ValueError only when names.service_port(scheme) knows none (a table of your own "
+             "misses schemes)"),
+        Hint(always, hint),
+    ]
+
+
+_TUPLE = ("return a tuple (host, port), not a list: bind() and connect() take an IPv4 address "
+          "only as a tuple (a list raises TypeError)")
+
+
+def _bad_endpoint_hints(hint: str) -> list[Hint]:
+    """Hints for a URL that must raise ValueError, by what happened instead."""
+    return [
+        Hint(lambda o: o.raised(OSError) and "service" in str(o.error),
+             "socket.getservbyname raises OSError, not LookupError, for a service it does not know: "
+             "an OSError escaped. Catch it (or ask names.service_port, which raises LookupError) "
+             "and raise ValueError"),
+        Hint(raised(OSError), "an OSError escaped: raise ValueError for a URL that names no endpoint"),
         Hint(always, hint),
     ]
 
@@ -342,7 +364,7 @@ def check_parse_endpoint(parse_endpoint: Callable[[str], tuple[str, int]]) -> Re
         return report
     for url, expected, hint in ENDPOINTS:
         outcome = attempt(parse_endpoint, url, deadline=TIMEOUT)
-        report.case(f"{url} → {expected}", outcome, expected, _endpoint_hints(expected, hint),
+        report.case(f"{url} → {expected}", outcome, expected, _endpoint_hints(url, expected, hint),
                     same=lambda value, want: isinstance(value, tuple) and value == want
                     and isinstance(value[1], int), function="parse_endpoint")
         if report.stopped:
@@ -355,5 +377,6 @@ def check_parse_endpoint(parse_endpoint: Callable[[str], tuple[str, int]]) -> Re
         elif outcome.ok:
             report.check(False, f"{what}: {outcome.describe()} instead of raising ValueError", hint)
         else:
-            report.check(False, f"{what}: {outcome.describe()}, not ValueError", hint)
+            report.check(False, f"{what}: {outcome.describe()}, not ValueError",
+                         pick_hint(outcome, _bad_endpoint_hints(hint)))
     return report.finish()
