@@ -27,18 +27,16 @@ Nothing here prints from a thread; each wait is bounded.
 from __future__ import annotations
 
 import contextlib
-import errno
 import socket
-import struct
 import threading
-import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from ..exercise_guard import guarded
 from ..servers import Connection, Server
-from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
+from . import Hint, Outcome, Report, Watch, always, attempt, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
-from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, start_run
+from .once_clients import SEND_BUFFER, once_client, resetting_client, silent_client
+from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, listener_state, start_run
 from .program import Program, ProgramExited, ProgramHung, ProgramNotFound, program_hints
 from .program_client import client_call, pieces_read_by_peer
 
@@ -192,48 +190,13 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
 
 
 # ----------------------------------------------------------------- serve_once
-def _client(port: int, pieces: list[bytes], pause: float = 0.0) -> tuple[bytes, str | None]:
-    """Send ``pieces``, half-close, and read until b''. Returns (reply, problem or None)."""
-    reply = b""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT) as sock:
-            for i, piece in enumerate(pieces):
-                if i and pause:
-                    time.sleep(pause)  # the stimulus: pieces that arrive apart
-                sock.sendall(piece)
-            sock.shutdown(socket.SHUT_WR)
-            while data := sock.recv(65536):
-                reply += data
-            return reply, None
-    except ConnectionRefusedError:
-        return reply, "the connection was refused"
-    except TimeoutError:
-        return reply, f"after {len(reply)} bytes of reply, no end of stream came within {STEP_TIMEOUT:g} s"
-    except OSError as error:
-        if isinstance(error, ConnectionError) or error.errno == errno.ENOTCONN:  # ENOTCONN: shutdown after RST
-            return reply, f"the connection was reset after {len(reply)} bytes of reply"
-        return reply, f"the client's call raised {describe_error(error)}"
-
-
-@contextlib.contextmanager
-def _resetting_client(port: int) -> Iterator[None]:
-    """Send a little, then reset (RST) the connection: linger on, with a time of 0."""
-    with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT) as sock:
-        sock.sendall(b"abc")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    yield
-
-
-@contextlib.contextmanager
-def _silent_client(port: int) -> Iterator[None]:
-    """Connect, and say nothing until the block ends."""
-    with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT):
-        yield
-
-
 _TIMEOUTS = f"give both sockets a timeout (settimeout({STUDENT_TIMEOUT})), so serve_once always ends"
 _NON_BLOCKING = ("setblocking(False), or a timeout of 0, makes a socket non-blocking: accept() and recv() then "
                  f"raise BlockingIOError at once instead of waiting. Use settimeout({STUDENT_TIMEOUT})")
+_LISTEN_FIRST = ("call listen() before announce(port): a client that connects between the two is refused, "
+                 "since nothing listens yet")
+_LOOPBACK_ONLY = ("bind (\"127.0.0.1\", 0): '' or '0.0.0.0' listens on every interface, where other hosts "
+                  "can reach the server")
 _RECEIVE_ALL = ("one recv() returns only what has arrived: keep receiving until b'' "
                 "(your drain()), then reply and close")
 
@@ -241,6 +204,8 @@ _RECEIVE_ALL = ("one recv() returns only what has arrived: keep receiving until 
 def _reply_hint(problem: str | None, returned: Outcome, expected: bytes) -> str:
     """Why the client's reply was wrong, read from what the server returned too."""
     whole_request = returned.ok and returned.value == expected
+    if returned.raised(BlockingIOError):
+        return _NON_BLOCKING
     if problem and "refused" in problem:
         return "call listen() before announce(port)"
     if problem and "reset" in problem:
@@ -282,10 +247,17 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
 
     def start(what: str) -> FunctionRun | ProgramRun | None:
         """A new run; None (and a cross) if it announced no port."""
-        run = start_run(serve_once)
+        run = start_run(serve_once, listener_state(watch, SEND_BUFFER))
         runs.append(run)
         if run.wait_for_port() is not None:
-            return run
+            state = run.at_announce   # the student's socket when announce() came: no client's timing matters
+            if state is None or (state.listening and state.host == "127.0.0.1"):
+                return run
+            report.check(False, f"{what}: announce(port) came before listen()" if not state.listening else
+                         f"{what}: the server listens on {state.host}, not on 127.0.0.1 alone",
+                         _LISTEN_FIRST if not state.listening else _LOOPBACK_ONLY)
+            run.rescue(watch)
+            return None
         if run.done.is_set():
             report.case(what, run.outcome, None, [
                 *program_hints(),
@@ -304,7 +276,7 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
         run = start(what)
         if run is None:
             return False
-        reply, problem = _client(run.port, pieces, pause)
+        reply, problem = once_client(run.port, pieces, pause)
         if not run.finish(limit):
             run.rescue(watch)
             run.outcome.hung, run.outcome.deadline = True, limit
@@ -345,7 +317,8 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
             report.check(False, f"{what}: it was still waiting after {patience:g} s", stuck)
             run.rescue(watch)
         elif not ok(run.outcome):
-            report.check(False, f"{what}: it {run.outcome.describe()}", wrong)
+            report.check(False, f"{what}: it {run.outcome.describe()}",
+                         _NON_BLOCKING if run.outcome.raised(BlockingIOError) else wrong)
         else:
             report.check(True, what)
 
@@ -362,13 +335,13 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
                 must_end("a client resets the connection: serve_once ends at once",
                          lambda o: o.ok or o.raised(ConnectionError, ProgramExited),
                          f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
-                         "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
+                         "a reset shows as ConnectionResetError: let it propagate", client=resetting_client)
                 # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
                 must_end("a silent client (connects, sends nothing, never half-closes): "
                          f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(failed),
                          f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
                          "let recv()'s TimeoutError propagate (do not catch it)",
-                         client=_silent_client, patience=SILENT_PATIENCE)
+                         client=silent_client, patience=SILENT_PATIENCE)
                 must_end("with no client at all, serve_once raises TimeoutError", raised(failed),
                          f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
                          "let accept()'s TimeoutError propagate (do not catch it)")
