@@ -35,7 +35,8 @@ from ..exercise_guard import guarded
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
-from .once_clients import SEND_BUFFER, once_client, resetting_client, silent_client
+from .once_clients import SEND_BUFFER, resetting_client, silent_client
+from .once_clients import once_client as _client   # looked up here, where a test can replace it
 from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, listener_state, start_run
 from .program import Program, ProgramExited, ProgramHung, ProgramNotFound, program_hints
 from .program_client import client_call, pieces_read_by_peer
@@ -56,6 +57,11 @@ MESSAGE = b"First line!\nTCP is a byte stream: it keeps no boundaries.\n"   # a 
 #: seconds, for code that stopped reading): so every ``recv`` sees one piece,
 #: however loaded the machine, and one ``recv`` can never get the whole message.
 PIECE_SIZE, PIECE_WAIT = 4, 1.0
+
+#: Where the message pauses (after its first line) for a drain that set the socket's
+#: timeout shorter than the check's, to at most ``PIECE_WAIT``: the rest is held until
+#: that timeout has run out in the student's ``recv``, so taking a pause for the end shows.
+PAUSE_AT = MESSAGE.index(b"\n") + 1
 
 #: Pieces a client of ``check_serve_once`` sends apart, and the pause between them (s).
 PIECES = (b"one ", b"two ", b"three")
@@ -78,14 +84,20 @@ def _greeter(conn: Connection) -> None:
     conn.sendall(GREETING)
 
 
-def _in_pieces(read: threading.Event, finished: threading.Event) -> Callable[[Connection], None]:
+def _in_pieces(read: threading.Event, finished: threading.Event,
+               lent: list[CountingSocket]) -> Callable[[Connection], None]:
     """A handler that sends the next piece once the student's recv returned the last (``read``).
 
+    At ``PAUSE_AT`` it holds the rest while the timeout the student's code set
+    on the socket ``lent`` to it runs out in a ``recv`` (which then signals ``read``).
     It stops once the student's call has ``finished``, so stopping the server never waits.
     """
     def handler(conn: Connection) -> None:
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
         for start in range(0, len(MESSAGE), PIECE_SIZE):
+            if start == PAUSE_AT and lent and lent[0].shortened_timeout(PIECE_WAIT) is not None:
+                read.clear()
+                read.wait(STEP_TIMEOUT)   # ended by the student's recv timing out, or by the call's end
             if finished.is_set():
                 return
             read.clear()
@@ -108,10 +120,17 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
         value = outcome.value
         return isinstance(value, (bytes, bytearray)) and len(value) < len(expected)
 
+    shortened = getattr(counting, "shortened_timeout", lambda limit: None)(STEP_TIMEOUT)
     return [
         *program_hints(),
         Hint(raised(KeptReading), "b'' means the peer has closed and nothing more will come: "
                                    "stop at the first b''"),
+        Hint(lambda o: o.ok and getattr(counting, "timeouts", 0) > 0,
+             "recv() timed out in a pause and drain() returned what it had: a pause is not the end, "
+             "only b'' is. Leave the socket's timeout as the caller set it, and let a TimeoutError propagate"),
+        Hint(lambda o: o.raised(TimeoutError) and shortened is not None,
+             f"drain() set the socket's timeout to {shortened} s, shorter than its owner's, and a pause "
+             "longer than that ended it: leave the timeout as the caller set it (only b'' is the end)"),
         Hint(lambda o: o.hung or o.raised(TimeoutError),
              "the peer had closed: stop at the first b'' instead of waiting for more "
              "(a length, or a newline)"),
@@ -143,11 +162,12 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
         return report
     pieces = -(-len(MESSAGE) // PIECE_SIZE)
     read, finished = threading.Event(), threading.Event()
+    lent: list[CountingSocket] = []   # the socket the pieces' handler is reading for
     cases = [
         ("a server that sends a greeting and closes: drain() returns all of it", _greeter, GREETING),
         (f"a message sent in {pieces} pieces, each after the last was read, comes back whole",
          pieces_read_by_peer(MESSAGE, PIECE_SIZE, finished, PIECE_WAIT) if isinstance(drain, Program)
-         else _in_pieces(read, finished), MESSAGE),
+         else _in_pieces(read, finished, lent), MESSAGE),
         ("300 000 bytes come back whole", _big_sender, b"0123456789" * (BIG_SIZE // 10)),
         ("a server that closes without sending anything: drain() returns b''", _silent, b""),
     ]
@@ -160,6 +180,7 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
             finished.clear()
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
                     client_call(drain, server.address, read, STEP_TIMEOUT) as (call, counting, wake):
+                lent[:] = [counting] if isinstance(counting, CountingSocket) else []
                 outcome = attempt(call, deadline=STEP_TIMEOUT, on_hang=wake)
                 closed = getattr(counting, "closed", False)   # a program's stand-in has no socket to close
                 finished.set()
@@ -276,7 +297,7 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
         run = start(what)
         if run is None:
             return False
-        reply, problem = once_client(run.port, pieces, pause)
+        reply, problem = _client(run.port, pieces, pause)
         if not run.finish(limit):
             run.rescue(watch)
             run.outcome.hung, run.outcome.deadline = True, limit
