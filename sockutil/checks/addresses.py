@@ -18,6 +18,13 @@ check makes a bind fail for that other reason, for real, as root too: see
 
 Both return their ``Report``; every socket the check creates is closed
 before it returns, and the student's are closed too (and counted).
+
+``check_bind_preferred`` counts the sockets each call *made* (``SocketsMade``
+holds them, so none is collected before it is counted): a socket left open
+while an error is re-raised would otherwise vanish with the traceback; a
+fallback that made one socket bound port 0 on the socket whose bind failed;
+two sockets for an address this machine does not have mean a fallback on an
+error that is not EADDRINUSE, even though the second bind then fails too.
 """
 
 from __future__ import annotations
@@ -66,9 +73,9 @@ def _is_free(port: int) -> bool:
 
 
 def _free_port() -> int:
-    """A port free right now, on every address: the OS's pick for a wildcard bind, released."""
+    """A port free right now: the OS's pick, released (the OS picks none a wildcard bind holds)."""
     with socket.socket() as probe:
-        probe.bind(("", 0))
+        probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
@@ -161,7 +168,6 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
     low, high = ephemeral_port_range()
     returned: list[Any] = []
     holders: list[socket.socket] = []
-
     made_by_call: list[list[socket.socket]] = []   # the student's sockets each call made, open or closed
 
     def run(*args: Any, call: Callable[..., Any] = bind_preferred) -> Outcome:

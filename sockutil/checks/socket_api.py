@@ -6,7 +6,11 @@ nothing at all, and then close. The socket it passes is the real one,
 wrapped: ``recv`` calls are counted, those made after ``recv`` has returned
 ``b""`` too, and a loop that never stops at ``b""`` is ended after a hundred
 of them instead of spinning for ever. The counts choose the hint: one
-``recv`` for a message that came in pieces, a loop that ignores ``b""``.
+``recv`` for a message that came in pieces, a loop that ignores ``b""``. A
+drain that sets the socket's timeout shorter than its caller's meets a pause
+after the message's first line, held until that timeout has run out in its
+``recv``: a pause taken for the end shows on every run, and a drain that
+leaves the timeout alone never meets it.
 
 ``check_serve_once`` runs the student's one-shot server in a kit thread
 (``announce(port)`` tells the check where to connect) and sends real clients
@@ -15,9 +19,14 @@ that sends a lot, one that sends nothing, one that resets the connection,
 one that connects and stays silent without half-closing (the accepted
 socket's own 0.5 s timeout must end the server: the process-wide default
 timeout the check sets is longer, so a missing ``conn.settimeout(0.5)``
-shows), and none at all (accept must time out). What went wrong is read from
-both ends: a reply cut short while the server returned the whole request is
-a ``send`` that should be ``sendall``; a request cut short is one ``recv``.
+shows), and none at all (accept must time out). When ``announce`` comes, the
+check looks at the student's socket on that port (``listener_state``): not
+listening yet, or bound to another address than 127.0.0.1, is said at once,
+whatever a client's timing; a listening one gets a small send buffer, which
+its connections inherit, so one ``send`` cannot take the long reply. What went
+wrong is read from both ends: a reply cut short while the server returned
+the whole request is a ``send`` that should be ``sendall``; a request cut
+short is one ``recv``.
 At the end the ``Watch`` says whether any of the student's sockets was left
 open or to the garbage collector.
 
