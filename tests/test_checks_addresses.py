@@ -86,3 +86,35 @@ def test_a_string_port_is_pointed_out(capsys):
         lambda url: (urllib.parse.urlsplit(url).hostname, str(urllib.parse.urlsplit(url).port))
     )
     assert "the port must be an int" in capsys.readouterr().out
+
+
+def test_sockets_made_are_held_until_the_end_and_init_is_restored():
+    """A socket dropped unclosed is still there to be counted, open; socket.socket.__init__ comes back."""
+    from sockutil.checks import Watch
+    from sockutil.checks.sockets_made import SocketsMade
+
+    original_init = socket.socket.__init__
+
+    def drops_one() -> None:
+        socket.socket()   # made, dropped, never closed: CPython would collect it at once
+
+    with SocketsMade() as made, Watch(2.0) as watch:
+        mark = made.mark()
+        drops_one()
+        with socket.socket() as closed_one:
+            pass
+        mine = made.since(mark, watch)
+        assert len(mine) == 2 and closed_one in mine
+        assert [s.fileno() != -1 for s in mine] == [True, False], "the dropped one is held, still open"
+        assert watch.count_collected() == 0, "held, so the collector had nothing to close"
+        watch.close_all()
+    assert socket.socket.__init__ is original_init
+
+
+def test_a_rebind_on_the_failed_socket_is_named_and_the_right_one_still_passes(capsys):
+    assert run_check(BIND / "right.py").passed
+    capsys.readouterr()
+    report = run_check(BIND / "reuses_the_failed_socket.py")
+    out = capsys.readouterr().out
+    assert not report.passed and "✘ the socket whose bind failed was closed" in out
+    assert "your code bound port 0 on the same socket" in out

@@ -119,3 +119,38 @@ def test_a_listener_with_only_the_default_timeout_is_named(capsys):
     assert "✘ with no client at all, serve_once raises TimeoutError: it was still waiting" in out
     assert "✘ a silent client (connects, sends nothing, never half-closes)" in out
     assert "serve_once: 2 of 12 checks failed" in out
+
+
+def test_a_drain_that_shortens_the_timeout_is_paused_for_and_told(capsys):
+    """It lets TimeoutError propagate, but it shortened its caller's timeout: the pause after line one ends it."""
+    def shortens(sock: socket.socket) -> bytes:
+        sock.settimeout(0.3)
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+        return data
+
+    report = check_drain(shortens)
+    out = capsys.readouterr().out
+    assert not report.passed
+    assert "comes back whole: raised TimeoutError" in out
+    assert "drain() set the socket's timeout to 0.3 s, shorter than its owner's" in out
+    assert "✔ 300 000 bytes come back whole" in out, "no pause where the check does not make one"
+
+
+def test_the_pieces_are_not_held_for_a_drain_that_keeps_its_callers_timeout(monkeypatch):
+    """The right drain never meets the pause: its recv() never times out."""
+    from sockutil.checks.eof_watch import CountingSocket
+
+    timeouts: list[int] = []
+    original_recv = CountingSocket.recv
+
+    def counting_recv(self, bufsize, flags=0):
+        try:
+            return original_recv(self, bufsize, flags)
+        finally:
+            timeouts.append(self.timeouts)
+
+    monkeypatch.setattr(CountingSocket, "recv", counting_recv)
+    assert check_drain(load(GALLERY / "drain" / "right.py").drain).passed
+    assert timeouts and not any(timeouts)

@@ -18,6 +18,13 @@ check makes a bind fail for that other reason, for real, as root too: see
 
 Both return their ``Report``; every socket the check creates is closed
 before it returns, and the student's are closed too (and counted).
+
+``check_bind_preferred`` counts the sockets each call *made* (``SocketsMade``
+holds them, so none is collected before it is counted): a socket left open
+while an error is re-raised would otherwise vanish with the traceback; a
+fallback that made one socket bound port 0 on the socket whose bind failed;
+two sockets for an address this machine does not have mean a fallback on an
+error that is not EADDRINUSE, even though the second bind then fails too.
 """
 
 from __future__ import annotations
@@ -26,11 +33,13 @@ import contextlib
 import errno
 import os
 import socket
+import urllib.parse
 from typing import Any, Callable
 
 from ..names import ephemeral_port_range
-from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
+from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised
 from .privileges import call_refused, refused_low_port, refusing
+from .sockets_made import SocketsMade
 
 __all__ = ["check_bind_preferred", "check_parse_endpoint"]
 
@@ -61,6 +70,13 @@ def _is_free(port: int) -> bool:
             return True
         except OSError:
             return False
+
+
+def _free_port() -> int:
+    """A port free right now: the OS's pick, released (the OS picks none a wildcard bind holds)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _free_port_outside_range(low: int, high: int, start: int) -> tuple[socket.socket, int]:
@@ -106,10 +122,27 @@ def _closed_socket(outcome: Outcome) -> bool:
     return isinstance(outcome.value, socket.socket) and outcome.value.fileno() == -1
 
 
+def _not_tcp(outcome: Outcome) -> bool:
+    return isinstance(outcome.value, socket.socket) and outcome.value.fileno() != -1 \
+        and outcome.value.type != socket.SOCK_STREAM
+
+
+def _elsewhere(outcome: Outcome) -> bool:
+    """It returned a socket bound to another address than the host the check gave (127.0.0.1)."""
+    address = _bound(outcome.value)
+    return address is not None and address[0] != "127.0.0.1"
+
+
 _RETURN_OPEN = ("return the socket open, bound but not listening: a `with` block around it "
                 "closes it when the function returns")
 _ONLY_IN_USE = ("only a port in use (errno.EADDRINUSE) is a reason to fall back: re-raise "
                 "every other error, after closing the socket")
+_TCP = ("make a TCP socket, socket.socket(socket.AF_INET, socket.SOCK_STREAM): UDP has ports of its own, "
+        "so a UDP socket never finds a TCP server's port in use, and it cannot listen()")
+_HOST = ("bind the host you were given, for the port asked and for port 0 alike: '' or '0.0.0.0' "
+         "is every address of the machine")
+_REBOUND = ("close the socket whose bind failed and bind a new socket to port 0, as the exercise asks: "
+            "your code bound port 0 on the same socket")
 
 
 def _bind_hints(port_hint: str) -> list[Hint]:
@@ -118,9 +151,11 @@ def _bind_hints(port_hint: str) -> list[Hint]:
         Hint(raised(TypeError), "take (port, host='127.0.0.1') and return a bound socket.socket"),
         Hint(_closed_socket, _RETURN_OPEN),
         Hint(lambda o: o.ok and not isinstance(o.value, socket.socket), "return the socket itself"),
+        Hint(_not_tcp, _TCP),
         Hint(lambda o: o.ok and _listening(o.value),
              "return the socket only bound, without calling listen(): the caller calls listen() itself, "
              "after setting any options it needs"),
+        Hint(_elsewhere, _HOST),
         Hint(always, port_hint),
     ]
 
@@ -133,28 +168,26 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
     low, high = ephemeral_port_range()
     returned: list[Any] = []
     holders: list[socket.socket] = []
+    made_by_call: list[list[socket.socket]] = []   # the student's sockets each call made, open or closed
 
     def run(*args: Any, call: Callable[..., Any] = bind_preferred) -> Outcome:
+        mark = made.mark()
         outcome = attempt(call, *args, deadline=TIMEOUT, on_hang=watch.wake)
+        made_by_call.append(made.since(mark, watch))
         if outcome.ok:
             returned.append(outcome.value)
         return outcome
 
-    def dropped_since(before: int) -> int:
-        """The student's sockets the garbage collector closed, and those left open, since ``before``."""
-        left = [s for s in watch.left_open() if not any(s is r for r in returned)]
-        return watch.count_collected() - before + len(left)
+    def same_tcp(value: Any, expected: tuple[str, int]) -> bool:
+        return _bound(value) == expected and not _listening(value) and value.type == socket.SOCK_STREAM
 
-    with Watch(TIMEOUT) as watch:
+    with SocketsMade() as made, Watch(TIMEOUT) as watch:
         try:
             # 1. A free port: it must be the one bound.
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                wanted = probe.getsockname()[1]
+            wanted = _free_port()
             report.case("a free port is bound as asked", run(wanted, "127.0.0.1"), ("127.0.0.1", wanted),
                         _bind_hints("bind((host, port)) with the port you were given, and return that socket"),
-                        same=lambda value, expected: _bound(value) == expected and not _listening(value),
-                        function="bind_preferred")
+                        same=same_tcp, function="bind_preferred")
             if report.stopped:
                 return report
 
@@ -164,8 +197,7 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
             listener.listen(1)
             merely_bound, held = _free_port_outside_range(low, high, OUTSIDE_RANGE_START + 1000)
             holders.append(merely_bound)
-            before = watch.count_collected()
-            fallbacks = []
+            fallbacks, dropped, rebound = [], 0, False
             for what, port, in_use_hint in (
                 ("a port a server listens on falls back to a port the OS picks", taken,
                  "catch the OSError whose errno is errno.EADDRINUSE, close that socket, and bind "
@@ -177,10 +209,14 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
                 outcome = run(port, "127.0.0.1")
                 address = _bound(outcome.value) if outcome.ok else None
                 fallbacks.append(address)
+                sockets = made_by_call[-1]
+                dropped += sum(s.fileno() != -1 and s is not outcome.value for s in sockets)
+                rebound = rebound or (address is not None and address[1] != port and len(sockets) == 1
+                                      and sockets[0] is outcome.value)   # port 0 bound on the failed socket
                 hints = [
                     Hint(_in_use, in_use_hint),
-                    Hint(lambda o: _bound(o.value) is not None and _bound(o.value)[0] != "127.0.0.1",
-                         "bind the host you were given, also when you fall back to port 0"),
+                    Hint(_not_tcp, _TCP),
+                    Hint(_elsewhere, _HOST),
                     Hint(lambda o: _bound(o.value) is not None and not low <= _bound(o.value)[1] <= high,
                          "bind port 0 to let the OS pick a free port: not a number you choose"),
                     *_bind_hints("if the first bind fails with EADDRINUSE, bind a new socket to port 0 "
@@ -190,9 +226,9 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
                             same=lambda value, _: _bound(value) is not None and _bound(value)[0] == "127.0.0.1"
                             and _bound(value)[1] != port and low <= _bound(value)[1] <= high
                             and not _listening(value))
-            if any(fallbacks):
-                dropped = dropped_since(before)
-                report.check(dropped == 0, "the socket whose bind failed was closed",
+            if any(fallbacks):  # sockets made are counted, so neither the collector nor a re-bind hides a leak
+                report.check(dropped == 0 and not rebound, "the socket whose bind failed was closed",
+                             _REBOUND if rebound else
                              f"{dropped} socket(s) were neither returned nor closed: close the socket "
                              "whose bind failed before you make a new one")
 
@@ -208,7 +244,8 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
                     report.check(True, "the returned socket can listen() and accept a client")
                 except OSError as error:
                     report.check(False, f"the returned socket can listen() and accept a client: "
-                                        f"{Outcome(error=error).describe()}", _RETURN_OPEN)
+                                        f"{Outcome(error=error).describe()}",
+                                 _TCP if usable.type != socket.SOCK_STREAM else _RETURN_OPEN)
 
             # 4. Other errors are not hidden: a port this process may not bind...
             low_port, real = refused_low_port()
@@ -225,14 +262,23 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
                     Hint(always, "let the PermissionError of bind() propagate"),
                 ], same=lambda *_: False, function="bind_preferred")
 
-            # ... and an address this machine does not have.
-            outcome = run(wanted, NOT_HERE)
-            if outcome.raised(OSError) and not outcome.raised(PermissionError):
+            # ... and an address this machine does not have (on a port free everywhere: only the address is wrong).
+            free = _free_port()
+            outcome = run(free, NOT_HERE)
+            sockets = len(made_by_call[-1])
+            if outcome.raised(OSError) and not outcome.raised(PermissionError) and sockets > 1:
+                report.check(False, f"an address this machine does not have ({NOT_HERE}) raises OSError: "
+                                    f"it did, but only after making {sockets} sockets",
+                             f"{_ONLY_IN_USE}. Here the port is free but the address is not this machine's, "
+                             f"yet your code made a second socket for port 0 (and then raised "
+                             f"{describe_error(outcome.error)})")
+            elif outcome.raised(OSError) and not outcome.raised(PermissionError):
                 report.check(True, f"an address this machine does not have ({NOT_HERE}) raises OSError")
             else:
                 report.case(
                     f"an address this machine does not have ({NOT_HERE}) raises OSError", outcome, None,
-                    [Hint(lambda o: o.ok, f"{_ONLY_IN_USE}; and bind the host you were given, also for "
+                    [Hint(lambda o: o.ok and (_bound(o.value) or (None, None))[1] == free, _HOST),
+                     Hint(lambda o: o.ok, f"{_ONLY_IN_USE}; and bind the host you were given, also for "
                                           "port 0 (if you do both, this machine lets programs bind "
                                           "addresses it does not have: Linux's net.ipv4.ip_nonlocal_bind = 1)"),
                      Hint(always, "let the OSError of bind() propagate")],
@@ -279,7 +325,7 @@ BAD_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _endpoint_hints(expected: tuple[str, int], hint: str) -> list[Hint]:
+def _endpoint_hints(url: str, expected: tuple[str, int], hint: str) -> list[Hint]:
     def pair(outcome: Outcome) -> tuple | None:
         try:
             return tuple(outcome.value) if outcome.ok else None
@@ -290,8 +336,29 @@ def _endpoint_hints(expected: tuple[str, int], hint: str) -> list[Hint]:
         Hint(lambda o: (pair(o) or (None, None))[1:] == (str(expected[1]),),
              "the port must be an int, not text: .port gives an int"),
         Hint(lambda o: pair(o) is not None and len(pair(o)) != 2, "return a pair: (host, port)"),
+        Hint(lambda o: isinstance(o.value, list), _TUPLE),
         Hint(raised(LookupError), "names.service_port raised LookupError here, but this URL is fine: "
                                   "use the port the URL names, or the scheme's well-known one"),
+        Hint(lambda o: o.raised(ValueError) and urllib.parse.urlsplit(url).port is None,
+             f"this URL names no port, and {urllib.parse.urlsplit(url).scheme}'s well-known one is {expected[1]}: "
+             "raise ValueError only when names.service_port(scheme) knows none (a table of your own "
+             "misses schemes)"),
+        Hint(always, hint),
+    ]
+
+
+_TUPLE = ("return a tuple (host, port), not a list: bind() and connect() take an IPv4 address "
+          "only as a tuple (a list raises TypeError)")
+
+
+def _bad_endpoint_hints(hint: str) -> list[Hint]:
+    """Hints for a URL that must raise ValueError, by what happened instead."""
+    return [
+        Hint(lambda o: o.raised(OSError) and "service" in str(o.error),
+             "socket.getservbyname raises OSError, not LookupError, for a service it does not know: "
+             "an OSError escaped. Catch it (or ask names.service_port, which raises LookupError) "
+             "and raise ValueError"),
+        Hint(raised(OSError), "an OSError escaped: raise ValueError for a URL that names no endpoint"),
         Hint(always, hint),
     ]
 
@@ -303,7 +370,7 @@ def check_parse_endpoint(parse_endpoint: Callable[[str], tuple[str, int]]) -> Re
         return report
     for url, expected, hint in ENDPOINTS:
         outcome = attempt(parse_endpoint, url, deadline=TIMEOUT)
-        report.case(f"{url} → {expected}", outcome, expected, _endpoint_hints(expected, hint),
+        report.case(f"{url} → {expected}", outcome, expected, _endpoint_hints(url, expected, hint),
                     same=lambda value, want: isinstance(value, tuple) and value == want
                     and isinstance(value[1], int), function="parse_endpoint")
         if report.stopped:
@@ -316,5 +383,6 @@ def check_parse_endpoint(parse_endpoint: Callable[[str], tuple[str, int]]) -> Re
         elif outcome.ok:
             report.check(False, f"{what}: {outcome.describe()} instead of raising ValueError", hint)
         else:
-            report.check(False, f"{what}: {outcome.describe()}, not ValueError", hint)
+            report.check(False, f"{what}: {outcome.describe()}, not ValueError",
+                         pick_hint(outcome, _bad_endpoint_hints(hint)))
     return report.finish()

@@ -8,7 +8,10 @@ socket allows), counts the calls made after ``b""``, and raises
 ``KeptReading`` into the student's loop after ``MAX_RECVS_AFTER_EOF`` of
 them. It can also signal each ``recv`` that returns (``returned``), so a
 server can send its next piece only once the last was read: then every
-``recv`` sees one piece, however loaded the machine.
+``recv`` sees one piece, however loaded the machine. A ``recv`` that raises
+(its timeout ran out) signals too, and a ``TimeoutError`` is counted
+(``timeouts``): code that shortened the socket's timeout and then took a
+pause for the end is told so by what happened, not by a guess.
 """
 
 from __future__ import annotations
@@ -41,6 +44,20 @@ class CountingSocket:
         self.returned = returned if returned is not None else threading.Event()  # set as each recv returns
         self.eof_seen = False
         self.after_eof = 0
+        self.timeouts = 0   # recv calls that raised TimeoutError
+        self.first_timeout = sock.gettimeout()   # the lender's timeout, before the student's code ran
+
+    def shortened_timeout(self, limit: float) -> float | None:
+        """The socket's timeout if the student's code set it shorter than the lender's and at most ``limit`` s."""
+        now = self._sock.gettimeout()
+        if now is None or now > limit or (self.first_timeout is not None and now >= self.first_timeout):
+            return None
+        return now
+
+    def _raised(self, error: BaseException) -> None:
+        if isinstance(error, TimeoutError):
+            self.timeouts += 1
+        self.returned.set()
 
     def _before_call(self) -> None:
         if self.eof_seen:
@@ -50,14 +67,22 @@ class CountingSocket:
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         self._before_call()
-        data = self._sock.recv(bufsize, flags)
+        try:
+            data = self._sock.recv(bufsize, flags)
+        except OSError as error:
+            self._raised(error)
+            raise
         self.eof_seen = self.eof_seen or (not data and bufsize > 0)
         self.returned.set()
         return data
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         self._before_call()
-        count = self._sock.recv_into(buffer, nbytes, flags)
+        try:
+            count = self._sock.recv_into(buffer, nbytes, flags)
+        except OSError as error:
+            self._raised(error)
+            raise
         self.eof_seen = self.eof_seen or (not count and bool(nbytes or len(buffer)))
         self.returned.set()
         return count

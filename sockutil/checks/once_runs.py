@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from typing import Callable
+from typing import Any, Callable, NamedTuple
 
 from ..names import LOOPBACK
 from .harness import KIT_THREAD_PREFIX, Outcome, attempt
 from .program import Program, ProgramFailed, RunningProgram
 from .watch import Watch
 
-__all__ = ["FunctionRun", "ProgramRun", "THREAD_PREFIX", "start_run"]
+__all__ = ["FunctionRun", "ListenerState", "ProgramRun", "THREAD_PREFIX", "listener_state", "start_run"]
 
 #: Names of the threads that run the student's server, so tests can find stragglers.
 THREAD_PREFIX = f"{KIT_THREAD_PREFIX}-check:serve_once"
@@ -34,10 +34,18 @@ ServeOnce = Callable[[Callable[[int], None]], bytes]
 
 
 class FunctionRun:
-    """One call of the student's ``serve_once`` in a kit thread; ``announce`` hands over the port."""
+    """One call of the student's ``serve_once`` in a kit thread; ``announce`` hands over the port.
 
-    def __init__(self, serve_once: ServeOnce) -> None:
+    ``look(port)``, if given, runs inside the first ``announce``, before the
+    check hears of the port, and what it returns is kept as ``at_announce``:
+    the state of the student's socket at the moment the student said it was
+    ready (listening yet? on which address?), which no client's timing changes.
+    """
+
+    def __init__(self, serve_once: ServeOnce, look: Callable[[int], Any] | None = None) -> None:
         self.port: int | None = None
+        self.at_announce: Any = None
+        self._look = look
         self.outcome = Outcome()
         self.done = threading.Event()
         self._news = threading.Event()  # set by announce() and by the end of the call
@@ -45,7 +53,10 @@ class FunctionRun:
         self.thread.start()
 
     def _announce(self, port: int) -> None:
-        self.port = self.port if self.port is not None else int(port)
+        if self.port is None:
+            self.port = int(port)
+            if self._look is not None:
+                self.at_announce = self._look(self.port)
         self._news.set()
 
     def _target(self, serve_once: ServeOnce) -> None:
@@ -74,6 +85,39 @@ class FunctionRun:
         self.finish(STEP_TIMEOUT)
 
 
+class ListenerState(NamedTuple):
+    """The student's socket on the announced port, as it was when ``announce`` was called."""
+
+    listening: bool
+    host: str
+
+
+def listener_state(watch: Watch, send_buffer: int | None = None) -> Callable[[int], ListenerState | None]:
+    """A ``look`` for ``FunctionRun``: the student's TCP socket bound to the port (a listening one first).
+
+    None where the watch knows no such socket (made by the kit, say) or the
+    OS cannot say whether it listens (no ``SO_ACCEPTCONN``). With
+    ``send_buffer``, a listening socket found gets that ``SO_SNDBUF``, which the
+    connections it accepts inherit on Linux (see ``once_clients``).
+    """
+    def look(port: int) -> ListenerState | None:
+        found: list[ListenerState] = []
+        for sock in watch.sockets():
+            try:
+                address = sock.getsockname()
+                if sock.type != socket.SOCK_STREAM or address[1] != port:
+                    continue
+                listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+            except (OSError, AttributeError, IndexError, TypeError):  # closed, not IP, no SO_ACCEPTCONN
+                continue
+            if listening and send_buffer is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+            found.append(ListenerState(bool(listening), str(address[0])))
+        return max(found, default=None, key=lambda state: state.listening)
+
+    return look
+
+
 class ProgramRun:
     """One run of ``./serve_once PORT``: announced once it listens; its output is what it returns.
 
@@ -85,6 +129,7 @@ class ProgramRun:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.port: int | None = None
+        self.at_announce = None  # a program announces by listening: nothing to look at
         self.outcome = Outcome()
         self.done = threading.Event()
         self._news = threading.Event()
@@ -137,6 +182,6 @@ class ProgramRun:
         self.finish(self.program.ready_timeout + STEP_TIMEOUT)
 
 
-def start_run(serve_once: ServeOnce | Program) -> FunctionRun | ProgramRun:
-    """A new run of the student's one-shot server, whichever kind it is."""
-    return ProgramRun(serve_once) if isinstance(serve_once, Program) else FunctionRun(serve_once)
+def start_run(serve_once: ServeOnce | Program, look: Callable[[int], Any] | None = None) -> FunctionRun | ProgramRun:
+    """A new run of the student's one-shot server, whichever kind it is (``look``: see ``FunctionRun``)."""
+    return ProgramRun(serve_once) if isinstance(serve_once, Program) else FunctionRun(serve_once, look)

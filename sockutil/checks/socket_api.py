@@ -6,7 +6,11 @@ nothing at all, and then close. The socket it passes is the real one,
 wrapped: ``recv`` calls are counted, those made after ``recv`` has returned
 ``b""`` too, and a loop that never stops at ``b""`` is ended after a hundred
 of them instead of spinning for ever. The counts choose the hint: one
-``recv`` for a message that came in pieces, a loop that ignores ``b""``.
+``recv`` for a message that came in pieces, a loop that ignores ``b""``. A
+drain that sets the socket's timeout shorter than its caller's meets a pause
+after the message's first line, held until that timeout has run out in its
+``recv``: a pause taken for the end shows on every run, and a drain that
+leaves the timeout alone never meets it.
 
 ``check_serve_once`` runs the student's one-shot server in a kit thread
 (``announce(port)`` tells the check where to connect) and sends real clients
@@ -15,9 +19,14 @@ that sends a lot, one that sends nothing, one that resets the connection,
 one that connects and stays silent without half-closing (the accepted
 socket's own 0.5 s timeout must end the server: the process-wide default
 timeout the check sets is longer, so a missing ``conn.settimeout(0.5)``
-shows), and none at all (accept must time out). What went wrong is read from
-both ends: a reply cut short while the server returned the whole request is
-a ``send`` that should be ``sendall``; a request cut short is one ``recv``.
+shows), and none at all (accept must time out). When ``announce`` comes, the
+check looks at the student's socket on that port (``listener_state``): not
+listening yet, or bound to another address than 127.0.0.1, is said at once,
+whatever a client's timing; a listening one gets a small send buffer, which
+its connections inherit, so one ``send`` cannot take the long reply. What went
+wrong is read from both ends: a reply cut short while the server returned
+the whole request is a ``send`` that should be ``sendall``; a request cut
+short is one ``recv``.
 At the end the ``Watch`` says whether any of the student's sockets was left
 open or to the garbage collector.
 
@@ -27,18 +36,17 @@ Nothing here prints from a thread; each wait is bounded.
 from __future__ import annotations
 
 import contextlib
-import errno
 import socket
-import struct
 import threading
-import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from ..exercise_guard import guarded
 from ..servers import Connection, Server
-from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised, short
+from . import Hint, Outcome, Report, Watch, always, attempt, hung, pick_hint, raised, short
 from .eof_watch import MAX_RECVS_AFTER_EOF, CountingSocket, KeptReading
-from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, start_run
+from .once_clients import SEND_BUFFER, resetting_client, silent_client
+from .once_clients import once_client as _client   # looked up here, where a test can replace it
+from .once_runs import THREAD_PREFIX, FunctionRun, ProgramRun, listener_state, start_run
 from .program import Program, ProgramExited, ProgramHung, ProgramNotFound, program_hints
 from .program_client import client_call, pieces_read_by_peer
 
@@ -58,6 +66,11 @@ MESSAGE = b"First line!\nTCP is a byte stream: it keeps no boundaries.\n"   # a 
 #: seconds, for code that stopped reading): so every ``recv`` sees one piece,
 #: however loaded the machine, and one ``recv`` can never get the whole message.
 PIECE_SIZE, PIECE_WAIT = 4, 1.0
+
+#: Where the message pauses (after its first line) for a drain that set the socket's
+#: timeout shorter than the check's, to at most ``PIECE_WAIT``: the rest is held until
+#: that timeout has run out in the student's ``recv``, so taking a pause for the end shows.
+PAUSE_AT = MESSAGE.index(b"\n") + 1
 
 #: Pieces a client of ``check_serve_once`` sends apart, and the pause between them (s).
 PIECES = (b"one ", b"two ", b"three")
@@ -80,14 +93,20 @@ def _greeter(conn: Connection) -> None:
     conn.sendall(GREETING)
 
 
-def _in_pieces(read: threading.Event, finished: threading.Event) -> Callable[[Connection], None]:
+def _in_pieces(read: threading.Event, finished: threading.Event,
+               lent: list[CountingSocket]) -> Callable[[Connection], None]:
     """A handler that sends the next piece once the student's recv returned the last (``read``).
 
+    At ``PAUSE_AT`` it holds the rest while the timeout the student's code set
+    on the socket ``lent`` to it runs out in a ``recv`` (which then signals ``read``).
     It stops once the student's call has ``finished``, so stopping the server never waits.
     """
     def handler(conn: Connection) -> None:
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece leaves at once
         for start in range(0, len(MESSAGE), PIECE_SIZE):
+            if start == PAUSE_AT and lent and lent[0].shortened_timeout(PIECE_WAIT) is not None:
+                read.clear()
+                read.wait(STEP_TIMEOUT)   # ended by the student's recv timing out, or by the call's end
             if finished.is_set():
                 return
             read.clear()
@@ -110,10 +129,17 @@ def _drain_hints(counting: CountingSocket, expected: bytes) -> list[Hint]:
         value = outcome.value
         return isinstance(value, (bytes, bytearray)) and len(value) < len(expected)
 
+    shortened = getattr(counting, "shortened_timeout", lambda limit: None)(STEP_TIMEOUT)
     return [
         *program_hints(),
         Hint(raised(KeptReading), "b'' means the peer has closed and nothing more will come: "
                                    "stop at the first b''"),
+        Hint(lambda o: o.ok and getattr(counting, "timeouts", 0) > 0,
+             "recv() timed out in a pause and drain() returned what it had: a pause is not the end, "
+             "only b'' is. Leave the socket's timeout as the caller set it, and let a TimeoutError propagate"),
+        Hint(lambda o: o.raised(TimeoutError) and shortened is not None,
+             f"drain() set the socket's timeout to {shortened} s, shorter than its owner's, and a pause "
+             "longer than that ended it: leave the timeout as the caller set it (only b'' is the end)"),
         Hint(lambda o: o.hung or o.raised(TimeoutError),
              "the peer had closed: stop at the first b'' instead of waiting for more "
              "(a length, or a newline)"),
@@ -145,11 +171,12 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
         return report
     pieces = -(-len(MESSAGE) // PIECE_SIZE)
     read, finished = threading.Event(), threading.Event()
+    lent: list[CountingSocket] = []   # the socket the pieces' handler is reading for
     cases = [
         ("a server that sends a greeting and closes: drain() returns all of it", _greeter, GREETING),
         (f"a message sent in {pieces} pieces, each after the last was read, comes back whole",
          pieces_read_by_peer(MESSAGE, PIECE_SIZE, finished, PIECE_WAIT) if isinstance(drain, Program)
-         else _in_pieces(read, finished), MESSAGE),
+         else _in_pieces(read, finished, lent), MESSAGE),
         ("300 000 bytes come back whole", _big_sender, b"0123456789" * (BIG_SIZE // 10)),
         ("a server that closes without sending anything: drain() returns b''", _silent, b""),
     ]
@@ -162,6 +189,7 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
             finished.clear()
             with Server(handler, name="check-drain", idle_timeout=STEP_TIMEOUT) as server, \
                     client_call(drain, server.address, read, STEP_TIMEOUT) as (call, counting, wake):
+                lent[:] = [counting] if isinstance(counting, CountingSocket) else []
                 outcome = attempt(call, deadline=STEP_TIMEOUT, on_hang=wake)
                 closed = getattr(counting, "closed", False)   # a program's stand-in has no socket to close
                 finished.set()
@@ -192,48 +220,13 @@ def check_drain(drain: Callable[[socket.socket], bytes] | Program) -> Report:
 
 
 # ----------------------------------------------------------------- serve_once
-def _client(port: int, pieces: list[bytes], pause: float = 0.0) -> tuple[bytes, str | None]:
-    """Send ``pieces``, half-close, and read until b''. Returns (reply, problem or None)."""
-    reply = b""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT) as sock:
-            for i, piece in enumerate(pieces):
-                if i and pause:
-                    time.sleep(pause)  # the stimulus: pieces that arrive apart
-                sock.sendall(piece)
-            sock.shutdown(socket.SHUT_WR)
-            while data := sock.recv(65536):
-                reply += data
-            return reply, None
-    except ConnectionRefusedError:
-        return reply, "the connection was refused"
-    except TimeoutError:
-        return reply, f"after {len(reply)} bytes of reply, no end of stream came within {STEP_TIMEOUT:g} s"
-    except OSError as error:
-        if isinstance(error, ConnectionError) or error.errno == errno.ENOTCONN:  # ENOTCONN: shutdown after RST
-            return reply, f"the connection was reset after {len(reply)} bytes of reply"
-        return reply, f"the client's call raised {describe_error(error)}"
-
-
-@contextlib.contextmanager
-def _resetting_client(port: int) -> Iterator[None]:
-    """Send a little, then reset (RST) the connection: linger on, with a time of 0."""
-    with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT) as sock:
-        sock.sendall(b"abc")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    yield
-
-
-@contextlib.contextmanager
-def _silent_client(port: int) -> Iterator[None]:
-    """Connect, and say nothing until the block ends."""
-    with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT):
-        yield
-
-
 _TIMEOUTS = f"give both sockets a timeout (settimeout({STUDENT_TIMEOUT})), so serve_once always ends"
 _NON_BLOCKING = ("setblocking(False), or a timeout of 0, makes a socket non-blocking: accept() and recv() then "
                  f"raise BlockingIOError at once instead of waiting. Use settimeout({STUDENT_TIMEOUT})")
+_LISTEN_FIRST = ("call listen() before announce(port): a client that connects between the two is refused, "
+                 "since nothing listens yet")
+_LOOPBACK_ONLY = ("bind (\"127.0.0.1\", 0): '' or '0.0.0.0' listens on every interface, where other hosts "
+                  "can reach the server")
 _RECEIVE_ALL = ("one recv() returns only what has arrived: keep receiving until b'' "
                 "(your drain()), then reply and close")
 
@@ -241,6 +234,8 @@ _RECEIVE_ALL = ("one recv() returns only what has arrived: keep receiving until 
 def _reply_hint(problem: str | None, returned: Outcome, expected: bytes) -> str:
     """Why the client's reply was wrong, read from what the server returned too."""
     whole_request = returned.ok and returned.value == expected
+    if returned.raised(BlockingIOError):
+        return _NON_BLOCKING
     if problem and "refused" in problem:
         return "call listen() before announce(port)"
     if problem and "reset" in problem:
@@ -282,10 +277,17 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
 
     def start(what: str) -> FunctionRun | ProgramRun | None:
         """A new run; None (and a cross) if it announced no port."""
-        run = start_run(serve_once)
+        run = start_run(serve_once, listener_state(watch, SEND_BUFFER))
         runs.append(run)
         if run.wait_for_port() is not None:
-            return run
+            state = run.at_announce   # the student's socket when announce() came: no client's timing matters
+            if state is None or (state.listening and state.host == "127.0.0.1"):
+                return run
+            report.check(False, f"{what}: announce(port) came before listen()" if not state.listening else
+                         f"{what}: the server listens on {state.host}, not on 127.0.0.1 alone",
+                         _LISTEN_FIRST if not state.listening else _LOOPBACK_ONLY)
+            run.rescue(watch)
+            return None
         if run.done.is_set():
             report.case(what, run.outcome, None, [
                 *program_hints(),
@@ -345,7 +347,8 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
             report.check(False, f"{what}: it was still waiting after {patience:g} s", stuck)
             run.rescue(watch)
         elif not ok(run.outcome):
-            report.check(False, f"{what}: it {run.outcome.describe()}", wrong)
+            report.check(False, f"{what}: it {run.outcome.describe()}",
+                         _NON_BLOCKING if run.outcome.raised(BlockingIOError) else wrong)
         else:
             report.check(True, what)
 
@@ -362,13 +365,13 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
                 must_end("a client resets the connection: serve_once ends at once",
                          lambda o: o.ok or o.raised(ConnectionError, ProgramExited),
                          f"give the accepted socket a timeout too (conn.settimeout({STUDENT_TIMEOUT}))",
-                         "a reset shows as ConnectionResetError: let it propagate", client=_resetting_client)
+                         "a reset shows as ConnectionResetError: let it propagate", client=resetting_client)
                 # Connects, sends nothing, never half-closes: only the accepted socket's own timeout ends it.
                 must_end("a silent client (connects, sends nothing, never half-closes): "
                          f"serve_once gives up after about {STUDENT_TIMEOUT} s", raised(failed),
                          f"give the accepted socket its own timeout: conn.settimeout({STUDENT_TIMEOUT})",
                          "let recv()'s TimeoutError propagate (do not catch it)",
-                         client=_silent_client, patience=SILENT_PATIENCE)
+                         client=silent_client, patience=SILENT_PATIENCE)
                 must_end("with no client at all, serve_once raises TimeoutError", raised(failed),
                          f"give the listening socket a timeout: listener.settimeout({STUDENT_TIMEOUT})",
                          "let accept()'s TimeoutError propagate (do not catch it)")

@@ -1,6 +1,6 @@
 """Looks the default port up in its own table {'http': 80, 'https': 443} instead of names.service_port: ssh has none."""
 
-HINT_WORDS = ("service_port",)
+HINT_WORDS = ("service_port(scheme) knows none", "table of your own")
 
 import urllib.parse
 

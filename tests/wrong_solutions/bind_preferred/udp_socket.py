@@ -1,6 +1,6 @@
 """Makes a UDP socket (SOCK_DGRAM): a port a TCP server holds is free for UDP, so it never falls back."""
 
-HINT_WORDS = ("sock_stream",)
+HINT_WORDS = ("sock_stream", "udp")
 
 import errno
 import socket

@@ -1,6 +1,6 @@
 """Sets a short timeout and takes a pause in the stream for its end (catches TimeoutError)."""
 
-HINT_WORDS = ("b''", "timeout")
+HINT_WORDS = ("a pause is not the end", "b''", "timeout")
 
 import socket
 

@@ -1,6 +1,6 @@
 """Replies with one send(), which may take only part of a long reply."""
 
-HINT_WORDS = ("sendall()",)
+HINT_WORDS = ("only part of the reply", "sendall()")
 
 import socket
 

@@ -1,6 +1,6 @@
 """Re-raises PermissionError only and falls back on every other OSError, EADDRNOTAVAIL included."""
 
-HINT_WORDS = ("only a port in use",)
+HINT_WORDS = ("only a port in use", "second socket")
 
 import socket
 

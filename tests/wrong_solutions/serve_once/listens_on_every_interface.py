@@ -1,13 +1,15 @@
-"""Makes the listener non-blocking (settimeout(0)) instead of giving it half a second: accept() fails at once."""
+"""Binds to ("", 0), every interface, instead of ("127.0.0.1", 0): other hosts can reach the server."""
 
-HINT_WORDS = ("settimeout(0.5)",)
+HINT_WORDS = ("127.0.0.1", "every interface")
 
 import socket
 
 
 def serve_once(announce) -> bytes:
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.setblocking(False)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("", 0))
+        listener.listen(1)
+        listener.settimeout(0.5)
         announce(listener.getsockname()[1])
         conn, _ = listener.accept()
         with conn:

@@ -1,9 +1,10 @@
-"""Uses socket.getservbyname(scheme) and catches LookupError: getservbyname raises OSError, which escapes."""
+"""Returns [host, port], a list, instead of the tuple (host, port)."""
 
-HINT_WORDS = ("oserror",)
+HINT_WORDS = ("a tuple", "not a list")
 
-import socket
 import urllib.parse
+
+from sockutil import names
 
 
 def parse_endpoint(url: str) -> tuple[str, int]:
@@ -15,7 +16,7 @@ def parse_endpoint(url: str) -> tuple[str, int]:
         raise ValueError("port 0 is not a destination")
     if port is None:
         try:
-            port = socket.getservbyname(parts.scheme, "tcp")
+            port = names.service_port(parts.scheme)
         except LookupError:
             raise ValueError("no well-known port") from None
-    return parts.hostname, port
+    return [parts.hostname, port]

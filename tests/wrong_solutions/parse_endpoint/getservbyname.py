@@ -1,10 +1,9 @@
-"""Returns [host, port], a list, instead of the tuple (host, port)."""
+"""Uses socket.getservbyname(scheme) and catches LookupError: getservbyname raises OSError, which escapes."""
 
-HINT_WORDS = ("tuple",)
+HINT_WORDS = ("getservbyname raises oserror",)
 
+import socket
 import urllib.parse
-
-from sockutil import names
 
 
 def parse_endpoint(url: str) -> tuple[str, int]:
@@ -16,7 +15,7 @@ def parse_endpoint(url: str) -> tuple[str, int]:
         raise ValueError("port 0 is not a destination")
     if port is None:
         try:
-            port = names.service_port(parts.scheme)
+            port = socket.getservbyname(parts.scheme, "tcp")
         except LookupError:
             raise ValueError("no well-known port") from None
-    return [parts.hostname, port]
+    return parts.hostname, port

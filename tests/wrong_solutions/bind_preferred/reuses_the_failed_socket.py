@@ -1,6 +1,6 @@
 """Binds port 0 on the same socket whose bind failed instead of closing it and making a new one."""
 
-HINT_WORDS = ("new",)
+HINT_WORDS = ("bind a new socket to port 0", "same socket")
 
 import errno
 import socket
