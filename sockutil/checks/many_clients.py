@@ -32,8 +32,9 @@ from ..races import time_clients
 from . import Hint, Outcome, Report, Watch, always
 from .program import Program, program_hints
 from .server_under_test import ProgramUnderTest, Reply, Serve, ServerUnderTest, Stopped, under_test
-from .upper_clients import (BIG, PARTIAL, REPLY_TIMEOUT, after_reset, big, converse, half_close, quiesce,
+from .upper_clients import (BIG, PARTIAL, REPLY_TIMEOUT, after_reset, big, half_close, quiesce,
                             while_one_does_not_read, with_small_send_buffer)
+from .upper_clients import converse as _converse   # by this name, so that a test can stand in for it
 
 __all__ = ["Serve", "check_serve_upper"]
 
@@ -203,11 +204,11 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
     raw_bytes = [Hint(lambda o: not o.value, RAW_BYTES)]
     cases: list[tuple[str, Callable[[], Reply], bytes, list[Hint]]] = [   # the last: the case's own first hints
         ("one client: b'hello\\n' comes back as b'HELLO\\n'",
-         lambda: converse(port, [(b"hello\n", 6)]), b"HELLO\n", []),
+         lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n", []),
         ("one client, two messages, the second sent after the first reply: both come back",
-         lambda: converse(port, [(b"one\n", 4), (b"two\n", 4)]), b"ONE\nTWO\n", []),
+         lambda: _converse(port, [(b"one\n", 4), (b"two\n", 4)]), b"ONE\nTWO\n", []),
         (f"bytes with no newline, and not UTF-8: {RAW!r} comes back as {RAW.upper()!r}",
-         lambda: converse(port, [(RAW, len(RAW))]), RAW.upper(), raw_bytes),
+         lambda: _converse(port, [(RAW, len(RAW))]), RAW.upper(), raw_bytes),
         ("an 8 MB message, read late: it comes back whole, in capitals",
          lambda: big(port, look_at_sockets), BIG.upper(), []),
         ("a client closes its sending side: it gets its reply, then your server closes too",

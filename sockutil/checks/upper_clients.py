@@ -12,12 +12,19 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import struct
 import threading
 import time
 from typing import Callable
 
 from ..names import LOOPBACK
 from .server_under_test import ProgramUnderTest, Reply, ServerUnderTest, closed_within, describe_bytes, reset
+
+try:
+    import fcntl
+    import termios
+except ImportError:   # Windows: no queue sizes to read; a pause in the sends is taken as the stall
+    fcntl = termios = None  # type: ignore[assignment]
 
 __all__ = ["BIG", "PARTIAL", "REPLY_TIMEOUT", "after_reset", "big", "converse", "half_close", "quiesce",
            "read", "while_one_does_not_read", "with_small_send_buffer"]
@@ -183,12 +190,14 @@ def quiesce(port: int) -> None:
         pass  # the stop case says what is wrong
 
 
-#: The client that does not read: bytes it may send at most, and seconds its sends must
-#: stay blocked before the check calls the server stuck on it. Both buffers of that client,
-#: and the server's, are small (``STALL_BUFFER``), so a server that blocks sending to it
-#: stops reading from it after a few hundred kilobytes at most, and stays stopped.
-STALL_CAP = 4_000_000
+#: The client that does not read: bytes it may send at most (far more than the buffers on
+#: its way hold), seconds its sends must stay blocked before the check looks at the server,
+#: and seconds in all it may take. Both buffers of that client, and the server's, are small
+#: (``STALL_BUFFER``), so a server that blocks sending to it stops reading from it after a
+#: few hundred kilobytes, and stays stopped.
+STALL_CAP = 1_000_000
 STALL_WAIT = 0.3
+STALL_DEADLINE = 2.0
 STALL_BUFFER = 32 * 1024
 
 
@@ -212,18 +221,37 @@ def while_one_does_not_read(server: ServerUnderTest | ProgramUnderTest, port: in
         reset(hog)   # wakes a server blocked sending to it
 
 
+def _queued(sock: socket.socket) -> tuple[int, int]:
+    """Bytes in ``sock``'s receive queue and in its send queue (Linux's SIOCINQ and SIOCOUTQ)."""
+    if fcntl is None:
+        return 0, 0
+    try:
+        inq = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+        outq = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+    except OSError:
+        return 0, 0
+    return inq, outq
+
+
 def _send_until_stalled(sock: socket.socket) -> None:
-    """Send lower-case lines, never reading, until the sends stay blocked or ``STALL_CAP`` bytes went."""
+    """Send lower-case lines, never reading, until nothing moves either way (or enough went).
+
+    Why "nothing moves": a send that blocks for a while only says the server
+    is not reading now; flow control on loopback makes such pauses while the
+    windows grow. Once the server is stuck sending to this client, the bytes
+    queued on this side, coming and going, stay the same.
+    """
     chunk = (b"z" * 99 + b"\n") * 640
+    deadline = time.monotonic() + STALL_DEADLINE
     sock.setblocking(False)
     sent = 0
     try:
-        while sent < STALL_CAP:
+        while sent < STALL_CAP and time.monotonic() < deadline:
             try:
                 sent += sock.send(chunk)
             except BlockingIOError:
-                _, writable, _ = select.select([], [sock], [], STALL_WAIT)
-                if not writable:
+                before = _queued(sock)
+                if not select.select([], [sock], [], STALL_WAIT)[1] and _queued(sock) == before:
                     return
     finally:
         sock.settimeout(REPLY_TIMEOUT)
