@@ -64,6 +64,9 @@ STUCK = ("while one client did not read, your server was stuck sending to it and
          "selectors loop make every client socket non-blocking (conn.setblocking(False)) and send from a "
          "write buffer when the selector says the socket is writable; or serve each client in its own thread")
 
+SEND_PART = ("only part came back, where the short messages came back whole: send() takes only what fits "
+             "into the socket's buffer and returns how much that was; use sendall(), which sends it all")
+
 RACE = "7 clients at once, one of them slow: the 6 fast ones are answered before the slow one sends"
 
 
@@ -202,6 +205,12 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
         modes.extend(sock.gettimeout() for sock in watch.left_open())
 
     raw_bytes = [Hint(lambda o: not o.value, RAW_BYTES)]
+
+    def part_taken(outcome: Outcome) -> bool:
+        """Blocking sockets, and only part came back: send() took part, and the rest was never sent."""
+        return (0.0 not in modes and isinstance(outcome, Reply) and outcome.ended != "complete"
+                and 0 < len(outcome.value) < len(PARTIAL))
+
     cases: list[tuple[str, Callable[[], Reply], bytes, list[Hint]]] = [   # the last: the case's own first hints
         ("one client: b'hello\\n' comes back as b'HELLO\\n'",
          lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n", []),
@@ -220,7 +229,7 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
          if isinstance(server, ServerUnderTest) else   # a program's buffers are its own: the check cannot shrink them
          f"{len(PARTIAL) // 1000} kB read late: it comes back whole",
          lambda: with_small_send_buffer(server, lambda: big(port, look_at_sockets, PARTIAL)),
-         PARTIAL.upper(), []),
+         PARTIAL.upper(), [Hint(part_taken, SEND_PART)]),
         ("while one client sends much and reads nothing back, another client is served",
          lambda: while_one_does_not_read(server, port), b"HELLO\n",
          [Hint(lambda o: isinstance(o, Reply) and o.ended == "timeout" and not o.value, STUCK)]),
