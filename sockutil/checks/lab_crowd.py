@@ -60,7 +60,7 @@ ROUND_TIMEOUT = 5.0
 #: Duels at most (a SET, then a DEL of that key from two clients at once), and the switch
 #: interval (seconds) while they run. Measured here (2 cores, shared) on a server that replies
 #: DELETED before it deletes, without the lock: two DELETED came within 400 duels in 498 runs
-#: of 500 on CPython 3.11, and in 86 of 100 on 3.12 and 3.13; with the pipelined rounds after
+#: of 500 on CPython 3.11, in 87 of 100 on 3.12 and 86 of 100 on 3.13; with the pipelined rounds after
 #: them, the whole case failed it in 300 of 300 runs (3.11), 150 of 150 (3.12), 100 of 100
 #: (3.13). 400 duels take about 0.1 s with a right server.
 DUELS = 400
