@@ -191,7 +191,7 @@ def _thread_hint(errors: list[str]) -> str:
                 "also accepts '²', which int() refuses)")
     if first.startswith("KeyError"):
         return ("a key vanished between two uses of the store: another client deleted it; hold the "
-                "lock around every use of the store")
+                "lock around every use of the store, and change the store before you reply")
     return ("catch OSError around a client's recv and sendall; an uncaught exception in a thread "
             "prints a traceback and leaves its socket open")
 

@@ -14,7 +14,8 @@ from typing import Callable, NamedTuple
 
 from .harness import Hint, Outcome, always
 from .lab_client import MAX_LINE, MAX_VALUE, REPLY_TIMEOUT, Failed, KVClient, shown
-from .lab_crowd import CONTENTION, SHARE, contention, many_clients
+from .lab_crowd import CONTENTION, DEL_ONCE, SHARE, WHOLE_BUFFER, contention, many_clients
+from .lab_limits import endless_line, line_limit, value_limit
 from .server_under_test import reset
 
 __all__ = ["CASES", "Case", "KVOutcome", "cause"]
@@ -178,65 +179,6 @@ def _crlf_and_empty_lines(port: int) -> None:
         c.expect(b"OK\n", b"VALUE 2\nok")
 
 
-# ------------------------------------------------------------- the limits
-def _line_limit(port: int) -> None:
-    exact = b"GET " + b"k" * (MAX_LINE - 4)  # exactly MAX_LINE bytes
-    with KVClient(port) as c:
-        c.send(exact + b"\n")
-        try:
-            c.expect(b"NOT_FOUND\n")
-        except Failed as failure:
-            raise Failed(f"a line of exactly {MAX_LINE} bytes: {failure}",
-                         "rejected_exact" if failure.cause in ("not_error", "wrong_reply", "closed_early")
-                         else failure.cause) from None
-    with KVClient(port) as c:
-        c.send(exact + b"k\nGET x\n")  # one byte too many
-        try:
-            c.expect(b"ERROR")
-        except Failed as failure:
-            raise Failed(f"a line of {MAX_LINE + 1} bytes: {failure}", failure.cause) from None
-        c.hangs_up()
-    with KVClient(port) as c:
-        c.send(exact + b"\r\nGET x\n")  # the \r counts: MAX_LINE + 1 bytes
-        try:
-            c.expect(b"ERROR")
-        except Failed as failure:
-            raise Failed(f"a line of {MAX_LINE} bytes and a \\r: {failure}",
-                         "cr_not_counted" if failure.cause in ("not_error", "wrong_reply") else failure.cause
-                         ) from None
-        c.hangs_up()
-
-
-def _endless_line(port: int) -> None:
-    # No newline ever: the reply must come from the length, not from the idle timeout.
-    with KVClient(port) as c:
-        c.send(b"k" * (MAX_LINE + 1))
-        c.expect(b"ERROR")
-        c.hangs_up()
-
-
-def _value_limit(port: int) -> None:
-    value = bytes(range(256)) * (MAX_VALUE // 256)  # exactly MAX_VALUE bytes
-    with KVClient(port) as c:
-        c.send(b"SET big %d\n" % MAX_VALUE + value)
-        try:
-            c.expect(b"OK\n")
-        except Failed as failure:
-            raise Failed(f"a value of exactly {MAX_VALUE} bytes: {failure}",
-                         "rejected_exact" if failure.cause in ("wrong_reply", "closed_early")
-                         else failure.cause) from None
-        c.send(b"GET big\n")
-        c.expect(b"VALUE %d\n" % MAX_VALUE + value)
-    with KVClient(port) as c:
-        # One byte over, none of it sent; then a command the server must not answer.
-        c.send(b"SET huge %d\nGET big\n" % (MAX_VALUE + 1))
-        try:
-            c.expect(b"ERROR")
-        except Failed as failure:
-            raise Failed(f"a SET declaring {MAX_VALUE + 1} bytes: {failure}", failure.cause) from None
-        c.hangs_up()
-
-
 # --------------------------------------------------------------- bad lines
 def _get_victim(port: int) -> bytes:
     with KVClient(port) as c:
@@ -344,7 +286,8 @@ CASES: list[Case] = [
         Hint(always, "any ASCII digits make a length, 0 and leading zeros too: int('007') is 7")]),
     Case("8 clients connected at once are all answered, from one shared store", many_clients, [
         Hint(cause("not_shared"), SHARE), Hint(always, THREADS)]),
-    Case(CONTENTION, contention, [Hint(cause("no_reply"), THREADS), Hint(always, SHARE)],
+    Case(CONTENTION, contention, [Hint(cause("deleted_twice"), DEL_ONCE), Hint(cause("error_reply"), WHOLE_BUFFER),
+                                  Hint(cause("no_reply"), THREADS), Hint(always, SHARE)],
          after_previous=True),
     Case("a command sent in 1-byte pieces", _one_byte_pieces, [
         Hint(always, "one recv() is not one command: keep a buffer and wait until a whole line "
@@ -360,8 +303,9 @@ CASES: list[Case] = [
                      "half command, and keep serving the others")]),
     Case("lines ending in \\r\\n work like \\n; empty lines are ignored", _crlf_and_empty_lines, [
         Hint(always, "drop a \\r just before the \\n, and skip lines that are then empty")]),
-    Case(f"a line of exactly MAX_LINE ({MAX_LINE}) bytes is answered; one byte more: ERROR, then the "
-         f"server closes", _line_limit, [
+    Case(f"many short lines in one send are all answered; a line of exactly MAX_LINE ({MAX_LINE}) bytes "
+         f"is answered; one byte more: ERROR, then the server closes", line_limit, [
+        Hint(cause("whole_buffer"), WHOLE_BUFFER),
         Hint(cause("rejected_exact"), f"a line of exactly MAX_LINE bytes is allowed: reject only a line "
                                       f"longer than MAX_LINE (len(line) > {MAX_LINE}, not >=)"),
         Hint(cause("cr_not_counted"), "a \\r before the \\n counts in the line's length: measure the line "
@@ -369,12 +313,13 @@ CASES: list[Case] = [
         Hint(cause("read_on", "kept_open"), "after the ERROR for an over-long line, close the connection"),
         Hint(always, "check the line's length before you use it: more than MAX_LINE bytes is an error")]),
     Case(f"{MAX_LINE + 1} bytes with no newline: an ERROR reply at once (not after the idle timeout), "
-         f"then the server closes", _endless_line, [
+         f"then the server closes", endless_line, [
         Hint(cause("read_on", "kept_open"), "after the ERROR for an over-long line, close the connection"),
         Hint(always, f"a peer may never send the newline: reply ERROR as soon as your buffer holds "
                      f"more than MAX_LINE ({MAX_LINE}) bytes without one, then close the connection")]),
     Case(f"a value of exactly MAX_VALUE ({MAX_VALUE}) bytes is stored; a SET declaring one byte more: "
-         f"ERROR at once, then the server closes without reading on", _value_limit, [
+         f"ERROR at once, then the server closes without reading on", value_limit, [
+        Hint(cause("whole_buffer"), WHOLE_BUFFER),
         Hint(cause("rejected_exact"), f"a value of exactly MAX_VALUE bytes is allowed: reject only a "
                                       f"length over MAX_VALUE (> {MAX_VALUE}, not >=)"),
         Hint(cause("read_on", "kept_open"), "after the ERROR, close the connection: you cannot tell "

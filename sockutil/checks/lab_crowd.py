@@ -20,17 +20,30 @@ hundred SET, GET and DEL commands on one key, for several rounds (each round
 interleaves differently); every value stored has a pattern that tells its
 length (``value(n)``), so every reply can be checked on its own. A server with
 one dict and a lock held around each use of it passes every round.
+
+One mistake hides from those rounds in too many runs: a DEL that tests the
+key, replies ``DELETED``, and only then deletes, without the lock. Two DELs
+collide only when the interpreter switches threads inside that ``sendall``,
+and with the default switch interval (5 ms) it seldom does. So the case
+starts with *duels*: one client sets the key, then two clients send ``DEL``
+at the same moment, hundreds of times, with the switch interval lowered (a
+thread waiting for the interpreter asks for it at once, and the one in
+``sendall`` hands it over); exactly one of the two must get ``DELETED``. A
+last pipelined round is DEL-heavy (SET, DEL, DEL), for the same mistake.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sys
 import threading
+from typing import Iterator
 
 from .lab_client import REPLY_TIMEOUT, Failed, KVClient, shown
 from .server_under_test import wait_for_threads
 
-__all__ = ["CONTENTION", "SHARE", "contention", "many_clients", "value"]
+__all__ = ["CONTENTION", "DEL_ONCE", "SHARE", "WHOLE_BUFFER", "contention", "many_clients", "value"]
 
 #: Clients at once, commands each client pipelines in a round, and rounds at most.
 #: Measured here (2 cores, shared): one round caught a server that reads a value twice
@@ -44,12 +57,33 @@ ROUNDS = 4
 #: Seconds a whole round may take: a few thousand commands on loopback take milliseconds.
 ROUND_TIMEOUT = 5.0
 
+#: Duels at most (a SET, then a DEL of that key from two clients at once), and the switch
+#: interval (seconds) while they run. Measured here (2 cores, shared) on a server that replies
+#: DELETED before it deletes, without the lock: two DELETED came within 400 duels in 498 runs
+#: of 500 on CPython 3.11, in 87 of 100 on 3.12 and 86 of 100 on 3.13; with the pipelined rounds after
+#: them, the whole case failed it in 300 of 300 runs (3.11), 150 of 150 (3.12), 100 of 100
+#: (3.13). 400 duels take about 0.1 s with a right server.
+DUELS = 400
+SWITCH_INTERVAL = 1e-6
+
+#: Pipelined SET, DEL, DEL triples per client in the DEL-heavy round.
+DEL_TRIPLES = 150
+
 SHARE = ("share one dict and a lock between all clients: create them once, in serve_kv, and hold "
          "the lock around every use of the store; read a value once, under the lock (between two "
          "reads another client can change or delete it)")
 
+DEL_ONCE = ("two clients that DEL one key at once must not both get DELETED: look the key up and "
+            "delete it in one step, under the lock, before you reply "
+            "(with lock: found = store.pop(key, None) is not None)")
+
+WHOLE_BUFFER = ("these commands are short and well formed: MAX_LINE limits one line, not the whole buffer "
+                "(one recv() may hold many commands, or a command and its value); measure the line up to "
+                "its newline")
+
 CONTENTION = (f"{CROWD} clients at once, each sending {COMMANDS} SET, GET and DEL commands on one "
-              f"key: every reply is whole, and every value read is one that was stored")
+              f"key: every reply is whole, and every value read is one that was stored; two clients "
+              f"deleting one key at once: only one gets DELETED")
 
 _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "last"]
 
@@ -80,6 +114,44 @@ def many_clients(port: int) -> None:
     finally:
         for c in clients:
             c.close()
+
+
+@contextlib.contextmanager
+def _frequent_switches() -> Iterator[None]:
+    """Lower the interpreter's switch interval for the block; restore it on every path."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def _duels(port: int) -> None:
+    """A SET, then ``DEL`` from two clients at once, up to ``DUELS`` times: one DELETED each time."""
+    with KVClient(port) as a, KVClient(port) as b:
+        for c in (a, b):  # both accepted and being served first
+            c.send(b"GET warm-up\n")
+            c.expect(b"NOT_FOUND\n")
+        with _frequent_switches():
+            for _ in range(DUELS):
+                a.send(b"SET duel 1\nx")
+                a.expect(b"OK\n")
+                a.send(b"DEL duel\n")
+                b.send(b"DEL duel\n")
+                got = sorted((a.reply(), b.reply()))
+                if got == [b"DELETED\n", b"DELETED\n"]:
+                    raise Failed("after one SET, two clients sent DEL of that key at once, and both got "
+                                 "DELETED", "deleted_twice")
+                if got != [b"DELETED\n", b"NOT_FOUND\n"]:
+                    raise Failed(f"after one SET, two clients sent DEL of that key at once: they got "
+                                 f"{shown(got[0])} and {shown(got[1])}, not one DELETED and one NOT_FOUND",
+                                 "error_reply" if any(r.startswith(b"ERROR") for r in got) else "wrong_reply")
+
+
+def _del_heavy_batch(rng: random.Random) -> tuple[bytes, list[bytes]]:
+    """SET, DEL, DEL on key ``k``, again and again: most DELs find the key another client just set."""
+    return b"SET k 1\naDEL k\nDEL k\n" * DEL_TRIPLES, [b"SET", b"DEL", b"DEL"] * DEL_TRIPLES
 
 
 def _batch(rng: random.Random) -> tuple[bytes, list[bytes]]:
@@ -120,9 +192,10 @@ def _client(c: KVClient, batch: bytes, words: list[bytes], go: threading.Event,
         go.wait(ROUND_TIMEOUT)
         c.send(batch)
         for word in words:
-            wrong = _judge(word, c.reply())
+            got = c.reply()
+            wrong = _judge(word, got)
             if wrong:
-                raise Failed(wrong, "inconsistent")
+                raise Failed(wrong, "error_reply" if got.startswith(b"ERROR") else "inconsistent")
     except Failed as failure:
         problems.append(failure)
     except OSError as error:  # the client's own socket: say it in words all the same
@@ -130,8 +203,9 @@ def _client(c: KVClient, batch: bytes, words: list[bytes], go: threading.Event,
 
 
 def contention(port: int) -> None:
+    _duels(port)
     rng = random.Random(9)  # the same commands on every run: only the interleaving varies
-    for _ in range(ROUNDS):
+    for batch in [_batch] * ROUNDS + [_del_heavy_batch]:
         clients = [KVClient(port, timeout=REPLY_TIMEOUT) for _ in range(CROWD)]
         try:
             for c in clients:  # each one accepted and being served before the round starts
@@ -140,7 +214,7 @@ def contention(port: int) -> None:
             go = threading.Event()
             problems: list[Failed] = []
             threads = [
-                threading.Thread(target=_client, args=(c, *_batch(rng), go, problems),
+                threading.Thread(target=_client, args=(c, *batch(rng), go, problems),
                                  name=f"sockutil-check:kv-crowd-{i}", daemon=True)
                 for i, c in enumerate(clients)
             ]

@@ -24,18 +24,17 @@ in a notebook, so a missing ``settimeout`` is not hidden by the check.
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
-import time
 from typing import Callable
 
 from ..names import LOOPBACK
 from ..races import time_clients
 from . import Hint, Outcome, Report, Watch, always
 from .program import Program, program_hints
-from .server_under_test import (ProgramUnderTest, Reply, Serve, ServerUnderTest, Stopped, describe_bytes,
-                                reset, under_test)
+from .server_under_test import ProgramUnderTest, Reply, Serve, ServerUnderTest, Stopped, under_test
+from .upper_clients import (BIG, PARTIAL, REPLY_TIMEOUT, after_reset, big, half_close, quiesce,
+                            while_one_does_not_read, with_small_send_buffer)
+from .upper_clients import converse as _converse   # by this name, so that a test can stand in for it
 
 __all__ = ["Serve", "check_serve_upper"]
 
@@ -46,34 +45,10 @@ __all__ = ["Serve", "check_serve_upper"]
 #: A student who chose 2 s passes too.
 STOP_GRACE = 3.0
 
-#: Seconds any one reply may take to begin or to go on: loopback answers in microseconds.
-REPLY_TIMEOUT = 2.0
-
 #: Bytes with no newline, and not UTF-8: what comes back must not wait for a line, nor be decoded.
 RAW = b"\xff\xc3\x9f abc"
 RAW_BYTES = ("send back each piece as it arrives, in capitals with data.upper() (bytes.upper() changes only "
              "ASCII letters): do not wait for a newline, and do not decode the bytes (they need not be UTF-8)")
-
-#: The big message: 8 000 000 bytes of lines, far more than the kernel's buffers hold.
-BIG = (b"x" * 99 + b"\n") * 80_000
-
-#: Seconds the big client waits before it starts reading, and its receive
-#: buffer in bytes: together they make sure the server's sends meet full buffers.
-READ_LATE = 0.2
-SMALL_RCVBUF = 16 * 1024
-
-#: A send buffer small enough that the server's send() takes only part of what it
-#: is given. Linux reports a socket writable only once a good part of its send
-#: buffer is free, and lets one send() overshoot the buffer by a segment, so with
-#: the usual (autotuned, megabytes) buffers a send() of a few kilobytes takes
-#: everything. With this buffer, a send() of tens of kilobytes (a server that
-#: reads 64 KiB at a time) takes part, and a server that forgets what send() did
-#: not take is caught. (A server that sends 4 KiB at a time is not split even
-#: then: on Linux its mistake cannot be seen.) Set on the listener for one case,
-#: so that the next accepted socket inherits it; small buffers are slow, hence
-#: a smaller message for that case.
-SMALL_SNDBUF = 8192
-PARTIAL = (b"y" * 99 + b"\n") * 2_000
 
 WRITE_BUFFER = ("sendall() on a non-blocking socket stops with BlockingIOError as soon as the "
                 "kernel's buffers are full, having sent an unknown part: keep the bytes you owe each "
@@ -85,112 +60,14 @@ UNSENT = ("send() takes only what fits into the socket's buffer and returns how 
           "keep the rest in the client's write buffer (owed = owed[sent:]) and send it when the "
           "selector says the socket is writable again")
 
+STUCK = ("while one client did not read, your server was stuck sending to it and answered no one else: in a "
+         "selectors loop make every client socket non-blocking (conn.setblocking(False)) and send from a "
+         "write buffer when the selector says the socket is writable; or serve each client in its own thread")
+
+SEND_PART = ("only part came back, where the short messages came back whole: send() takes only what fits "
+             "into the socket's buffer and returns how much that was; use sendall(), which sends it all")
+
 RACE = "7 clients at once, one of them slow: the 6 fast ones are answered before the slow one sends"
-
-
-# ------------------------------------------------------------------ clients
-def _read(sock: socket.socket, nbytes: int, reply: bytearray) -> str:
-    """Read until ``reply`` holds ``nbytes`` bytes; return how it ended."""
-    try:
-        while len(reply) < nbytes:
-            data = sock.recv(65536)
-            if not data:
-                return "closed"
-            reply += data
-    except TimeoutError:
-        return "timeout"
-    except OSError:
-        return "reset"
-    return "complete"
-
-
-def _ending(ended: str) -> str:
-    return {
-        "closed": ", then your server closed the connection",
-        "reset": ", then your server reset the connection",
-        "timeout": f", then nothing more for {REPLY_TIMEOUT:g} s",
-    }.get(ended, "")
-
-
-def _converse(port: int, steps: list[tuple[bytes, int]]) -> Reply:
-    """For each (data, n) of ``steps``: send data, then read until n more bytes have arrived."""
-    reply = bytearray()
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT) as sock:
-            wanted = 0
-            for data, nbytes in steps:
-                sock.sendall(data)
-                wanted += nbytes
-                ended = _read(sock, wanted, reply)
-                if ended != "complete":
-                    break
-            else:
-                ended = "complete"
-    except OSError as error:
-        return Reply(value=bytes(reply), ended="refused", words=f"the client got {type(error).__name__}")
-    return Reply(value=bytes(reply), ended=ended, words=describe_bytes(bytes(reply), wanted) + _ending(ended))
-
-
-def _half_close(port: int) -> Reply:
-    """Send one line, shut down the sending side; the reply must come, then the end of stream."""
-    reply = bytearray()
-    with socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT) as sock:
-        sock.sendall(b"bye\n")
-        sock.shutdown(socket.SHUT_WR)
-        ended = _read(sock, 1 << 20, reply)  # more than will ever come: read to the end
-    if ended == "closed":
-        return Reply(value=bytes(reply), ended="complete")
-    words = f"got {bytes(reply)!r}" + (" and the connection stayed open" if ended == "timeout"
-                                       else _ending(ended))
-    return Reply(value=bytes(reply), ended=ended, words=words)
-
-
-def _big(port: int, while_full: Callable[[], None], data: bytes = BIG) -> Reply:
-    """Send ``data`` from a second thread, start reading late, read it all back.
-
-    ``while_full()`` is called just before the reading starts, while the
-    server's sends meet full buffers: the check looks at the server's sockets then.
-    """
-    reply = bytearray()
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RCVBUF)  # before connect
-        sock.settimeout(REPLY_TIMEOUT)
-        sock.connect((LOOPBACK, port))
-        sender = threading.Thread(target=_send_quietly, args=(sock, data),
-                                  name="sockutil-check:big-sender", daemon=True)
-        sender.start()
-        time.sleep(READ_LATE)  # a slow reader: the scenario, not a synchronisation
-        while_full()
-        ended = _read(sock, len(data), reply)
-        if ended != "complete":
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the sender
-        sender.join(REPLY_TIMEOUT + 1)
-    got = bytes(reply)
-    if ended == "complete" and got != data.upper():
-        words = f"{len(got):,} bytes came back, but not the same bytes in capitals".replace(",", " ")
-    else:
-        words = describe_bytes(got, len(data)) + _ending(ended)
-    return Reply(value=got, ended=ended, words=words)
-
-
-def _with_small_send_buffer(server: ServerUnderTest | ProgramUnderTest, talk: Callable[[], Reply]) -> Reply:
-    """Run ``talk`` while the listener hands out sockets with a small send buffer.
-
-    A program's listener is its own, out of the kit's reach: its case runs with the usual buffers.
-    """
-    if server.listener is None:
-        return talk()
-    with contextlib.suppress(OSError):   # a listener the student's code closed: the client will say so
-        server.listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
-    return talk()
-
-
-def _send_quietly(sock: socket.socket, data: bytes) -> None:
-    try:
-        sock.sendall(data)
-    except OSError:
-        pass  # the server closed or reset: the reading side says so
 
 
 # -------------------------------------------------------------------- hints
@@ -219,10 +96,10 @@ def _hints(server: ServerUnderTest | ProgramUnderTest, modes: list[float | None]
     return [
         *program_hints(lambda o: o.error or server.error),
         Hint(lost_unsent, UNSENT),
-        Hint(non_blocking, WRITE_BUFFER),
-        Hint(lambda o: server.error is not None,
+        Hint(lambda o: server.error is not None and not isinstance(server.error, BlockingIOError),
              "an exception ended your server function itself: catch the errors of one client "
              "(OSError) where you talk to it, so that they end only that client"),
+        Hint(non_blocking, WRITE_BUFFER),
         Hint(ended("refused"), "serve_upper must keep accepting clients until stop is set"),
         Hint(ended("closed", "reset"),
              "your server closed the connection after the first piece: keep receiving from a "
@@ -247,6 +124,9 @@ def _stop_hints() -> list[Hint]:
         return isinstance(outcome, Stopped) and any(
             t is not None and t > STOP_GRACE - 0.5 for t in outcome.open_timeouts)
 
+    def selector_waits(outcome: Outcome) -> bool:
+        return isinstance(outcome, Stopped) and not outcome.returned and outcome.listener_timeout == 0.0
+
     return [
         Hint(lambda o: isinstance(o, Stopped) and o.program and not o.returned,
              "the kit stops your program with SIGTERM: leave its default action (the program ends), "
@@ -257,6 +137,9 @@ def _stop_hints() -> list[Hint]:
         Hint(listener_blocking,
              "accept() without a timeout waits for the next client forever, so your loop never "
              "looks at stop: call listener.settimeout(0.1), or select() with a timeout"),
+        Hint(selector_waits,
+             "select() with no timeout waits for the next event forever, so your loop never looks at "
+             "stop while no client talks: selector.select(timeout=0.1) looks at it every 0.1 s"),
         Hint(no_timeout,
              "a client that stays silent keeps its thread waiting in recv() forever: give every "
              "client's socket a timeout (conn.settimeout(1.5)), or never block on one (selectors)"),
@@ -322,6 +205,12 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
         modes.extend(sock.gettimeout() for sock in watch.left_open())
 
     raw_bytes = [Hint(lambda o: not o.value, RAW_BYTES)]
+
+    def part_taken(outcome: Outcome) -> bool:
+        """Blocking sockets, and only part came back: send() took part, and the rest was never sent."""
+        return (0.0 not in modes and isinstance(outcome, Reply) and outcome.ended != "complete"
+                and 0 < len(outcome.value) < len(PARTIAL))
+
     cases: list[tuple[str, Callable[[], Reply], bytes, list[Hint]]] = [   # the last: the case's own first hints
         ("one client: b'hello\\n' comes back as b'HELLO\\n'",
          lambda: _converse(port, [(b"hello\n", 6)]), b"HELLO\n", []),
@@ -330,17 +219,20 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
         (f"bytes with no newline, and not UTF-8: {RAW!r} comes back as {RAW.upper()!r}",
          lambda: _converse(port, [(RAW, len(RAW))]), RAW.upper(), raw_bytes),
         ("an 8 MB message, read late: it comes back whole, in capitals",
-         lambda: _big(port, look_at_sockets), BIG.upper(), []),
+         lambda: big(port, look_at_sockets), BIG.upper(), []),
         ("a client closes its sending side: it gets its reply, then your server closes too",
-         lambda: _half_close(port), b"BYE\n", []),
+         lambda: half_close(port), b"BYE\n", []),
         ("after a client reset its connection, the next client is served",
-         lambda: _after_reset(port), b"HELLO\n", []),
+         lambda: after_reset(port), b"HELLO\n", []),
         (f"{len(PARTIAL) // 1000} kB read late, with a small send buffer on your server's side, where "
          f"send() takes only part of what it is given: it comes back whole"
          if isinstance(server, ServerUnderTest) else   # a program's buffers are its own: the check cannot shrink them
          f"{len(PARTIAL) // 1000} kB read late: it comes back whole",
-         lambda: _with_small_send_buffer(server, lambda: _big(port, look_at_sockets, PARTIAL)),
-         PARTIAL.upper(), []),
+         lambda: with_small_send_buffer(server, lambda: big(port, look_at_sockets, PARTIAL)),
+         PARTIAL.upper(), [Hint(part_taken, SEND_PART)]),
+        ("while one client sends much and reads nothing back, another client is served",
+         lambda: while_one_does_not_read(server, port), b"HELLO\n",
+         [Hint(lambda o: isinstance(o, Reply) and o.ended == "timeout" and not o.value, STUCK)]),
     ]
     for what, talk, expected, own_hints in cases:
         if not server.alive:
@@ -376,20 +268,12 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
         return False
     try:
         _race(report, server)
+        quiesce(port)   # every other client dealt with: only the silent one is left
         stopped = server.stop(idle=silent)
     finally:
         silent.close()
     report.case(stop_what, stopped, True, _stop_hints())
     return True
-
-
-def _after_reset(port: int) -> Reply:
-    """One client talks, then resets (RST); then a second client must be served."""
-    with socket.create_connection((LOOPBACK, port), timeout=REPLY_TIMEOUT) as sock:
-        sock.sendall(b"abc\n")
-        _read(sock, 4, bytearray())  # the server is now waiting for more: the reset hits its recv()
-        reset(sock)
-    return _converse(port, [(b"hello\n", 6)])
 
 
 def _race(report: Report, server: ServerUnderTest | ProgramUnderTest) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import time
 from typing import Callable
 
@@ -126,6 +127,13 @@ HINT_OFFERED = ("add up what each send() returns, not len(chunk): send() may tak
 HINT_SENDALL = ("use send(), which returns how many bytes it took: sendall() on a non-blocking socket "
                 "raises BlockingIOError without saying how many of its bytes went out")
 HINT_SUM = "return the sum of what every send() call returned, and nothing else"
+HINT_BYTES = ("send() takes bytes, not str: send bytes(65536) (or b'x' * 65536); a str would have to be "
+              "encoded first")
+HINT_ONLY_FULL = ("catch only BlockingIOError, which alone means 'full': a reset connection raises "
+                  "ConnectionResetError (another OSError), and that is no full buffer; let it propagate")
+
+#: The last case: the peer has reset the connection before the call.
+RESET_CASE = "a connection the peer has reset: the ConnectionResetError propagates (a reset is not 'full')"
 
 
 def _when_hung(seen: dict) -> str:
@@ -162,6 +170,7 @@ def _judge(fill: Callable, buffer_size: int) -> tuple[Outcome, str | None, str]:
                 return outcome, f"fill_send_buffer(sock) {outcome.describe()}", _when_hung(seen)
             if outcome.error is not None:
                 hint = (HINT_CATCH if outcome.raised(BlockingIOError)
+                        else HINT_BYTES if outcome.raised(TypeError)
                         else HINT_NON_BLOCKING if outcome.raised(TimeoutError)
                         else HINT_SENDALL if client.sendalls else HINT_SUM)
                 return outcome, f"fill_send_buffer(sock) {outcome.describe()}", hint
@@ -194,6 +203,24 @@ def _judge(fill: Callable, buffer_size: int) -> tuple[Outcome, str | None, str]:
     return outcome, f"your function counted {count} bytes, but the peer received {received}", hint
 
 
+def _judge_reset(fill: Callable) -> tuple[Outcome, str | None, str]:
+    """The peer resets the connection first (an abortive close): the error must not be taken for 'full'."""
+    client, peer = _connected_pair(4096)
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    peer.close()   # RST: the client's next send() raises ConnectionResetError
+    call = Interruptible(fill)
+    try:
+        outcome = attempt(call, client, deadline=DEADLINE, on_hang=call.interrupt, name="fill_send_buffer")
+    finally:
+        client.close()
+    if outcome.raised(ConnectionResetError, BrokenPipeError):
+        return outcome, None, ""
+    if outcome.hung:
+        return outcome, f"fill_send_buffer(sock) {outcome.describe()}", HINT_ONLY_FULL
+    hint = HINT_BYTES if outcome.raised(TypeError) else HINT_ONLY_FULL
+    return outcome, f"fill_send_buffer(sock) {outcome.describe()}", hint
+
+
 def check_fill_send_buffer(fill_send_buffer: Callable[[socket.socket], int]) -> Report:
     """Check ``fill_send_buffer(sock) -> int`` on real connections whose peer does not read."""
     report = Report("fill_send_buffer")
@@ -211,4 +238,9 @@ def check_fill_send_buffer(fill_send_buffer: Callable[[socket.socket], int]) -> 
             else:
                 report.check(problem is None, what if problem is None else f"{what}: {problem}", hint)
             stuck = not outcome.ok or report.stopped
+        if stuck:
+            report.skip(RESET_CASE)
+        else:
+            outcome, problem, hint = _judge_reset(fill_send_buffer)
+            report.check(problem is None, RESET_CASE if problem is None else f"{RESET_CASE}: {problem}", hint)
     return report.finish()

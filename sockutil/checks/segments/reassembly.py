@@ -188,6 +188,8 @@ def check_reassemble(reassemble: Callable[[int, Arrivals], tuple[bytes, list[int
         ("a gap that never fills: the stream stops at the gap", 1000, [(1000, b"ab"), (1004, b"ef")]),
         ("a resent segment overlapping bytes already there", 1000,
          [(1000, b"abcd"), (1002, b"cdef"), (1008, b"ij"), (1005, b"fgh")]),
+        ("a resent segment longer than the first copy, in order and early; a shorter one, early", 1000,
+         [(1000, b"ab"), (1000, b"abcd"), (1006, b"ghij"), (1006, b"gh"), (1004, b"ef")]),
         ("sequence numbers wrap from 2**32 - 1 to 0", WRAP - 3, [(1, b"ef"), (WRAP - 3, b"abc"), (0, b"d")]),
         ("no segments at all", 5, []),
     ]

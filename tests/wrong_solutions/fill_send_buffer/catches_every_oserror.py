@@ -1,6 +1,6 @@
 """Catches every OSError as "full", so a connection reset ends the loop as quietly as a full buffer."""
 
-HINT_WORDS = ("BlockingIOError",)
+HINT_WORDS = ("catch only BlockingIOError", "ConnectionResetError")
 
 import socket
 

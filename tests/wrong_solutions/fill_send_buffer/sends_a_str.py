@@ -1,6 +1,6 @@
 """Sends a str chunk ("x" * 65536): send() takes bytes, and raises TypeError."""
 
-HINT_WORDS = ("bytes",)
+HINT_WORDS = ("takes bytes, not str",)
 
 import socket
 

@@ -1,6 +1,6 @@
 """DEL, without the lock, checks the key, answers DELETED, then deletes: two clients delete the same key."""
 
-HINT_WORDS = ('a key vanished',)
+HINT_WORDS = ('before you reply',)
 
 import contextlib
 import socket
