@@ -272,7 +272,12 @@ RUN_STATE = r"""() => {
     const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null;
     const errors = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
     const dialog = document.querySelector('.jp-Dialog') !== null;
-    return {done, idle, errors: errors.map(e => e.textContent.slice(0, 1500)), dialog};
+    const ran = prompts.filter(p => /\[\d+\]/.test(p.textContent)).length;
+    const waiting = prompts.find(p => !/\[\d+\]/.test(p.textContent));
+    const cell = waiting ? waiting.closest('.jp-CodeCell') : null;
+    const notRun = cell ? (cell.querySelector('.jp-InputArea-editor') || cell).textContent.slice(0, 200) : '';
+    return {done, idle, errors: errors.map(e => e.textContent.slice(0, 1500)), dialog,
+            ran, cells: prompts.length, notRun, notRunPrompt: waiting ? waiting.textContent : ''};
 }"""
 
 #: Seconds a notebook's Run All may take in the browser, on a loaded 2-core machine.
@@ -303,7 +308,9 @@ def wait_for_run_all(page, name: str) -> None:
         idle_since = (idle_since or time.monotonic()) if state["idle"] else None
         if idle_since is not None and time.monotonic() - idle_since > STALLED:
             page.screenshot(path=str(SCREENSHOTS / f"failed-{Path(name).stem}.png"))
-            raise AssertionError(f"{name}: Run All stopped before the last cell; errors shown:\n"
+            raise AssertionError(f"{name}: Run All stopped before the last cell ({state['ran']} of "
+                                 f"{state['cells']} code cells ran; the first not run, prompt "
+                                 f"{state['notRunPrompt']!r}: {state['notRun']!r}); errors shown:\n"
                                  + "\n---\n".join(state["errors"]))
         if state["dialog"]:
             with contextlib.suppress(Exception):  # it may close by itself meanwhile
