@@ -154,3 +154,23 @@ def test_the_pieces_are_not_held_for_a_drain_that_keeps_its_callers_timeout(monk
     monkeypatch.setattr(CountingSocket, "recv", counting_recv)
     assert check_drain(load(GALLERY / "drain" / "right.py").drain).passed
     assert timeouts and not any(timeouts)
+
+
+def test_a_reset_in_the_listen_queue_is_a_verdict_not_a_traceback(monkeypatch, capsys):
+    """A listener closed while the check's SYN waits in its queue resets the connect (seen under load, Python 3.13).
+
+    The hook: the silent client's connect raises what the kernel raised then.
+    """
+    import contextlib
+
+    @contextlib.contextmanager
+    def reset_while_connecting(port):
+        raise ConnectionResetError(104, "Connection reset by peer")
+        yield  # pragma: no cover - never reached
+
+    monkeypatch.setattr(socket_api, "silent_client", reset_while_connecting)
+    report = run_check(GALLERY / "serve_once" / "non_blocking_listener.py")
+    out = capsys.readouterr().out
+    assert not report.passed and "Traceback" not in out
+    assert "a silent client" in out and "the connection was reset: serve_once had already ended" in out
+    assert student_threads() == []

@@ -335,12 +335,13 @@ def check_serve_once(serve_once: Callable[[Callable[[int], None]], bytes] | Prog
         try:
             with client(run.port):
                 ended = run.finish(patience)
-        except ConnectionRefusedError:   # nothing listens any more: the run ended before its client came
+        except ConnectionError as error:   # refused, or reset in the listen queue: the run ended before its client came
             ended = run.finish(patience)
             if ended:
                 early = _NON_BLOCKING if run.outcome.raised(BlockingIOError) else (
                     "call listen() before announce(port), and then wait in accept() for the client")
-                report.check(False, f"{what}: the connection was refused: serve_once had already ended "
+                how = "refused" if isinstance(error, ConnectionRefusedError) else "reset"
+                report.check(False, f"{what}: the connection was {how}: serve_once had already ended "
                                     f"(it {run.outcome.describe()})", early)
                 return
         if not ended:
