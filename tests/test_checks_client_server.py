@@ -63,6 +63,10 @@ def waits_for_close(port, question):
 
 def test_a_client_waiting_for_the_close_is_ended_at_the_deadline_and_nothing_is_left(capsys, monkeypatch):
     monkeypatch.setattr(client_server, "TIMEOUT", 0.5)
+    # The server's idle timeout made far longer than any run (pytest's own limit is 300 s): the
+    # check can then only end by its deadline, and a loaded machine's slowness cannot pass for
+    # a rescue by the idle timeout (a Python 3.13 run in CI once took 17 s here).
+    monkeypatch.setattr(client_server, "SERVER_IDLE", 3600.0)
     before = set(threading.enumerate())
     start = time.perf_counter()
     report = check_ask(waits_for_close)
@@ -70,8 +74,7 @@ def test_a_client_waiting_for_the_close_is_ended_at_the_deadline_and_nothing_is_
     out = capsys.readouterr().out
     assert "did not return within 0.5 s" in out and "keeps the connection open" in out
     assert not report.passed
-    # Ended by the deadline, not rescued by the server's idle timeout (30 s), on a loaded machine too.
-    assert elapsed < client_server.SERVER_IDLE / 2
+    assert elapsed < 120
     assert set(threading.enumerate()) <= before
     assert socket.getdefaulttimeout() is None
 
