@@ -56,7 +56,7 @@ from . import Hint, Report, Watch, always, is_unwritten
 from .lab_cases import CASES, KVOutcome, cause
 from .lab_client import HANG_UP_TIMEOUT, IDLE_TIMEOUT, MAX_LINE, MAX_VALUE, Failed, KVClient
 from .program import Program, program_hints
-from .server_under_test import Stopped, under_test
+from .server_under_test import Stopped, closed_within, under_test
 
 __all__ = ["MAX_LINE", "MAX_VALUE", "IDLE_TIMEOUT", "HANG_UP_TIMEOUT", "ServeKV", "serving",
            "check_kv_server"]
@@ -70,6 +70,12 @@ STOP_GRACE = 2.0
 #: than the stop may take, so only a stop that wakes its client threads
 #: (``shutdown``) ends them in time, not their own timeout.
 LONG_IDLE = 60.0
+
+#: Seconds the connected client stays quiet before stop is set, as an idle client does: its
+#: thread at the server is back in recv() by then, so a stop that only close()s that socket
+#: from another thread (which does not wake a recv()) fails on every run, not only when the
+#: stop happens to come first.
+IDLE_BEFORE_STOP = 0.2
 
 #: Failed cases after which the rest are not tried: fix those first (and wait less).
 MAX_FAILURES = 6
@@ -177,6 +183,7 @@ def _idle_client_at_stop(report: Report, serve_kv: ServeKV | Program, watch: Wat
                 idle.expect(b"NOT_FOUND\n")  # accepted, served, and now idle
             except Failed:
                 pass  # the cases above have said what is wrong with that
+            closed_within(idle.sock, IDLE_BEFORE_STOP)   # quiet for a moment (a server closing it early: stop says so)
             stopped = server.stop(idle=idle.sock)
     report.case(what, stopped, True, _stop_hints())
 
