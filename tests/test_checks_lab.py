@@ -5,7 +5,10 @@ Plausible wrong solutions of the exercise live in ``tests/wrong_solutions/serve_
 
 from __future__ import annotations
 
+import fcntl
 import socket
+import struct
+import termios
 import threading
 import time
 import warnings
@@ -148,3 +151,37 @@ def test_a_server_that_closes_the_listener_at_once_gets_verdicts_and_no_hygiene_
     assert not report.passed and "Traceback" not in out
     assert "the client could not connect (ConnectionRefusedError)" in out
     assert "every client socket your server accepted was closed" not in out, "no tick for a server that served no one"
+
+
+def _unread(sock: socket.socket) -> int:
+    """Bytes waiting in ``sock``'s receive queue (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux's table of TCP sockets")
+def test_one_byte_pieces_reach_the_server_one_at_a_time_however_late_it_reads(capsys):
+    """A server that takes one recv() for a value is caught even when it reads late.
+
+    On a loaded machine the server's thread may run only after several of
+    the client's 1-byte pieces have arrived, and one recv() then gets them
+    all. The hook makes that certain: before its one recv() for a value, the
+    server waits (at most 0.5 s, less than the client's patience) until the whole value is in its receive queue.
+    A CI run once passed the gallery's ``value_one_recv`` this way. The
+    client must therefore send each piece only once the one before was read.
+    """
+    module = gallery("value_one_recv")
+    take_value = module.Peer.exactly
+
+    def exactly_once_all_arrived(peer, n: int):
+        deadline = time.monotonic() + 0.5
+        while len(peer.buffer) + _unread(peer.sock) < n and time.monotonic() < deadline:
+            time.sleep(0.001)   # the wait is bounded; the bound is never what decides the case
+        return take_value(peer, n)
+
+    module.Peer.exactly = exactly_once_all_arrived
+    check_kv_server(module.serve_kv)
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if "1-byte pieces" in line)
+    assert lines[at].startswith("✘"), out
+    assert "one recv() is not one command" in lines[at + 1], out

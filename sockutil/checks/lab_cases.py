@@ -17,6 +17,7 @@ from .lab_client import MAX_LINE, MAX_VALUE, REPLY_TIMEOUT, Failed, KVClient, sh
 from .lab_crowd import CONTENTION, DEL_ONCE, SHARE, WHOLE_BUFFER, contention, many_clients
 from .lab_limits import endless_line, line_limit, value_limit
 from .server_under_test import reset
+from .tcp_table import wait_until_read
 
 __all__ = ["CASES", "Case", "KVOutcome", "cause"]
 
@@ -120,9 +121,7 @@ def _lengths(port: int) -> None:
 # ------------------------------------------------------------- the stream
 def _one_byte_pieces(port: int) -> None:
     with KVClient(port) as c:
-        for byte in b"SET piece 5\nhelloGET piece\n":
-            c.send(bytes([byte]))
-            time.sleep(0.001)  # the scenario: pieces that leave one by one (TCP_NODELAY is set)
+        c.send_each_once_read([bytes([byte]) for byte in b"SET piece 5\nhelloGET piece\n"])
         c.expect(b"OK\n", b"VALUE 5\nhello")
 
 
@@ -164,9 +163,10 @@ def _reset_mid_command(port: int) -> None:
     c = KVClient(port)
     try:
         c.send(b"SET reset 10\nabc")
-        # The next two pauses only give a wrong server the time to show its mistake (read the
-        # 3 bytes before the reset, store them after it); a right one passes whatever the timing.
-        time.sleep(0.02)
+        # The server has read the 3 bytes before the reset comes. The pause after it only gives a
+        # wrong server the time to show its mistake (store them after the reset); a right one
+        # passes whatever the timing.
+        wait_until_read(c.sock, time.monotonic() + REPLY_TIMEOUT)
     finally:
         reset(c.sock)
     time.sleep(0.05)
@@ -320,6 +320,8 @@ CASES: list[Case] = [
     Case(f"a value of exactly MAX_VALUE ({MAX_VALUE}) bytes is stored; a SET declaring one byte more: "
          f"ERROR at once, then the server closes without reading on", value_limit, [
         Hint(cause("whole_buffer"), WHOLE_BUFFER),
+        Hint(cause("value_short"), "one recv() is not one command: a value of 64 KiB arrives in several "
+                                   "pieces, so keep receiving until you have all <length> bytes"),
         Hint(cause("rejected_exact"), f"a value of exactly MAX_VALUE bytes is allowed: reject only a "
                                       f"length over MAX_VALUE (> {MAX_VALUE}, not >=)"),
         Hint(cause("read_on", "kept_open"), "after the ERROR, close the connection: you cannot tell "

@@ -82,7 +82,11 @@ def value_limit(port: int) -> None:
                          "rejected_exact" if failure.cause in ("wrong_reply", "closed_early")
                          else failure.cause) from None
         c.send(b"GET big\n")
-        c.expect(b"VALUE %d\n" % MAX_VALUE + value)
+        try:
+            c.expect(b"VALUE %d\n" % MAX_VALUE + value)
+        except Failed as failure:   # OK came, but not the value: it was stored short, the rest ran as commands
+            raise Failed(f"a value of exactly {MAX_VALUE} bytes, then GET: {failure}",
+                         "value_short" if failure.cause == "wrong_reply" else failure.cause) from None
     with KVClient(port) as c:
         # One byte over, none of it sent; then a command the server must not answer.
         c.send(b"SET huge %d\nGET big\n" % (MAX_VALUE + 1))

@@ -32,7 +32,7 @@ from ..races import time_clients
 from . import Hint, Outcome, Report, Watch, always
 from .program import Program, program_hints
 from .server_under_test import ProgramUnderTest, Reply, Serve, ServerUnderTest, Stopped, under_test
-from .upper_clients import (BIG, PARTIAL, REPLY_TIMEOUT, after_reset, big, half_close, quiesce,
+from .upper_clients import (BIG, PARTIAL, QUIESCE_TIMEOUT, REPLY_TIMEOUT, after_reset, big, half_close, quiesce,
                             while_one_does_not_read, with_small_send_buffer)
 from .upper_clients import converse as _converse   # by this name, so that a test can stand in for it
 
@@ -128,6 +128,9 @@ def _stop_hints() -> list[Hint]:
         return isinstance(outcome, Stopped) and not outcome.returned and outcome.listener_timeout == 0.0
 
     return [
+        Hint(lambda o: isinstance(o, Stopped) and o.unquiet,
+             "when recv() returns b'', the client has closed its side: close its socket at once (and "
+             "unregister it from your selector)"),
         Hint(lambda o: isinstance(o, Stopped) and o.program and not o.returned,
              "the kit stops your program with SIGTERM: leave its default action (the program ends), "
              "or, in your handler, end the loop and exit"),
@@ -268,10 +271,16 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
         return False
     try:
         _race(report, server)
-        quiesce(port)   # every other client dealt with: only the silent one is left
+        quiet = quiesce(port)   # every other client dealt with: only the silent one is left
         stopped = server.stop(idle=silent)
     finally:
         silent.close()
+    if quiet is False and stopped.value:   # a late event may have woken the loop, not stop
+        stopped.value = False
+        stopped.unquiet = True
+        stopped.words = (f"the last client before stop closed its side and your server had not closed "
+                         f"that connection {QUIESCE_TIMEOUT:g} s later, so the check could not see whether "
+                         f"stop alone ends your loop")
     report.case(stop_what, stopped, True, _stop_hints())
     return True
 

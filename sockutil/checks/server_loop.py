@@ -38,7 +38,7 @@ from ..names import LOOPBACK
 from . import Hint, Outcome, Report, Watch, always, attempt, hung
 from .harness import KIT_THREAD_PREFIX
 from .program import Program, ProgramFailed, program_hints
-from .program_client import FALLBACK_PAUSE, read_between
+from .tcp_table import FALLBACK_PAUSE, read_between
 
 __all__ = ["check_serve_n"]
 

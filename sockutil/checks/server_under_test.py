@@ -88,6 +88,7 @@ class Stopped(Outcome):
     open_timeouts: list[float | None] = field(default_factory=list)
     words: str = ""
     program: bool = False  # the server was a program: its stop was SIGTERM
+    unquiet: bool = False  # a client the server had not yet closed could have woken it after stop
 
     def describe(self) -> str:
         return self.words
