@@ -35,6 +35,7 @@ import math
 import numbers
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,6 +44,7 @@ from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
 from .program import Program, ProgramHung, ProgramNotFound, program_hints
 from .server_loop import check_serve_n
+from .tcp_table import wait_until_read
 
 __all__ = ["Heard", "calculate", "calculator", "check_ask", "check_serve_n"]
 
@@ -74,7 +76,9 @@ GATHER_WAIT = TIMEOUT / 2
 
 #: Answers longer than ``SHORT_ANSWER`` bytes go out ``PIECE`` bytes at a
 #: time, ``PIECE_PAUSE`` seconds apart, to catch a client that takes one
-#: ``recv`` for the whole answer.
+#: ``recv`` for the whole answer. Each piece waits, besides, until the client
+#: has read the one before (``tcp_table``): on a loaded machine pieces sent
+#: apart can still arrive together, and one ``recv`` would then get them all.
 SHORT_ANSWER = 10
 PIECE = 3
 PIECE_PAUSE = 0.01
@@ -135,8 +139,9 @@ def calculator(conn: Connection, heard: list[Heard] | None = None,
         if len(answer) <= SHORT_ANSWER:
             conn.sendall(answer)
         else:
+            deadline = time.monotonic() + TIMEOUT / 2   # a client that stopped reading: send on
             for start in range(0, len(answer), PIECE):
-                if start and not conn.sleep(PIECE_PAUSE):
+                if start and not (wait_until_read(conn.sock, deadline, conn.sleep) and conn.sleep(PIECE_PAUSE)):
                     return  # the server is stopping
                 conn.sendall(answer[start : start + PIECE])
         record.answers += 1

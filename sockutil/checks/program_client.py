@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 from ..servers import Connection
 from .eof_watch import CountingSocket
 from .program import Program
-from .tcp_table import FALLBACK_PAUSE, LOOK_EVERY, peer_has_read
+from .tcp_table import wait_until_read
 
 __all__ = ["client_call", "pieces_read_by_peer"]
 
@@ -49,14 +49,9 @@ def pieces_read_by_peer(message: bytes, size: int, finished: threading.Event,
             if finished.is_set():
                 return
             conn.sendall(message[start:start + size])
-            deadline = time.monotonic() + patience
-            while time.monotonic() < deadline and not finished.is_set():
-                read = peer_has_read(conn.sock)
-                if read is None:
-                    conn.sleep(FALLBACK_PAUSE)
-                    break
-                if read or not conn.sleep(LOOK_EVERY):
-                    break
+            if not wait_until_read(conn.sock, time.monotonic() + patience,
+                                   lambda seconds: not finished.is_set() and conn.sleep(seconds)):
+                return
 
     return handler
 

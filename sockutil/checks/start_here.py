@@ -4,7 +4,8 @@ Why these cases: a client that sends and takes one ``recv`` for the whole
 reply works on loopback for short texts, so the check makes the reply arrive
 in pieces. The server here (``_PieceServer``) reads the whole text first, then
 sends it back in capitals (ASCII letters only, as ``bytes.upper()`` does)
-in pieces cut where the case says, 20 ms apart, so that each cut reaches the
+in pieces cut where the case says, each once the client has read the one
+before and 20 ms after it, so that each cut reaches the
 client as a cut:
 
 * cut between characters of a text with 2- and 3-byte characters: a loop that
@@ -29,11 +30,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from typing import Callable
 
 from ..exercise_guard import guarded
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, raised
+from .tcp_table import wait_until_read
 
 __all__ = ["check_shout"]
 
@@ -112,8 +115,11 @@ class _PieceServer:
                 self.got = len(data)
         reply = data.upper()
         starts = [0, *[c for c in cuts if 0 < c < len(reply)], len(reply)]
+        deadline = time.monotonic() + TIMEOUT / 2   # a client that stopped reading: send on
         for start, end in zip(starts, starts[1:]):
-            if start and not conn.sleep(PIECE_PAUSE):
+            # Each piece once the client has read the one before (pieces sent apart can still
+            # arrive together on a loaded machine), and at least PIECE_PAUSE after it.
+            if start and not (wait_until_read(conn.sock, deadline, conn.sleep) and conn.sleep(PIECE_PAUSE)):
                 return  # the server is stopping
             conn.sendall(reply[start:end])
         # Then wait for the client to close (or the idle timeout), as the upper server does.

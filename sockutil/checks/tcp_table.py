@@ -18,6 +18,7 @@ import socket
 import struct
 import time
 from pathlib import Path
+from typing import Callable
 
 __all__ = ["FALLBACK_PAUSE", "LOOK_EVERY", "peer_has_read", "read_between", "wait_until_read"]
 
@@ -70,19 +71,21 @@ def read_between(sender: tuple, receiver: tuple) -> bool | None:
     return unsent == 0 and unread == 0
 
 
-def wait_until_read(sock: socket.socket, deadline: float) -> bool:
+def wait_until_read(sock: socket.socket, deadline: float,
+                    sleep: Callable[[float], object] = time.sleep) -> bool:
     """Wait until the peer of ``sock`` has read all sent on it, or ``deadline`` (``time.monotonic()``) passes.
 
-    Returns whether it has read, as far as anyone can tell: where the table
-    is missing, it pauses ``FALLBACK_PAUSE`` and says True.
+    ``sleep(seconds)`` pauses between two looks; a handler passes its
+    ``Connection.sleep``, which returns False at once when the server is
+    stopping. Returns False only then; True once the peer has read, once the
+    deadline has passed (a peer that stopped reading: the caller goes on), or
+    after ``FALLBACK_PAUSE`` where the table cannot tell.
     """
     while True:
         read = peer_has_read(sock)
         if read is None:
-            time.sleep(FALLBACK_PAUSE)
+            return sleep(FALLBACK_PAUSE) is not False
+        if read or time.monotonic() >= deadline:
             return True
-        if read:
-            return True
-        if time.monotonic() >= deadline:
+        if sleep(LOOK_EVERY) is False:
             return False
-        time.sleep(LOOK_EVERY)
