@@ -5,6 +5,7 @@ Plausible wrong solutions of the exercise live in ``tests/wrong_solutions/serve_
 
 from __future__ import annotations
 
+import select
 import selectors
 import socket
 import threading
@@ -227,6 +228,38 @@ def test_an_end_of_stream_dealt_with_late_does_not_pass_for_stop(capsys, monkeyp
     assert not report.passed, out
     failed = [result for result in report.failures if "stop is set" in result.what]
     assert failed and "close its socket at once" in failed[0].hint, out
+
+
+def test_a_connection_accepted_late_does_not_pass_for_stop(capsys, monkeypatch):
+    """accept() with no timeout returns for nothing but a connection: a late one must not pass the stop case.
+
+    On a loaded machine the loop may accept the check's last client only
+    after stop is set, and return, as if it had looked at stop. The hook makes
+    that certain: once it has accepted that client (which sends b"last\\n"
+    at once), the loop holds until stop is set. A CI run once passed the
+    gallery's ``accept_without_timeout`` this way.
+    """
+    monkeypatch.setattr(upper_clients, "QUIESCE_TIMEOUT", 0.3)   # the test's patience, not the race's
+
+    def echo(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(1.5)
+            try:
+                while data := conn.recv(4096):
+                    conn.sendall(data.upper())
+            except OSError:
+                pass
+
+    def accepts_without_timeout(listener: socket.socket, stop: threading.Event) -> None:
+        while not stop.is_set():
+            conn, _ = listener.accept()
+            if select.select([conn], [], [], 1.0)[0] and conn.recv(5, socket.MSG_PEEK) == b"last\n":
+                stop.wait(30)   # the hook: the check's last client, dealt with after stop only
+            threading.Thread(target=echo, args=(conn,), daemon=True).start()
+
+    report = check_serve_upper(accepts_without_timeout)
+    out = capsys.readouterr().out
+    assert any("stop is set" in result.what for result in report.failures), out
 
 
 def test_a_server_that_closes_the_listener_at_once_gets_a_verdict_not_a_traceback(capsys):
