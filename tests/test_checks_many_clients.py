@@ -134,12 +134,16 @@ def test_the_check_lends_the_server_no_default_timeout():
     assert seen == [None]
 
 
+#: Bytes of each client's message that ``make_selectors_upper``'s loop keeps for its hook.
+HEARD = 16
+
+
 def make_selectors_upper(select_timeout: float | None = 0.1,
                          before_close: Callable[[bytes, threading.Event], object] | None = None) -> Callable:
     """The notebook's selectors loop, in capitals: one thread, a write buffer per client.
 
     ``before_close(heard, stop)`` runs when a client's end of stream comes,
-    with all that client sent: a test's hook to hold the loop there.
+    with the first ``HEARD`` bytes that client sent: a test's hook to hold the loop there.
     """
     def serve_upper(listener: socket.socket, stop: threading.Event) -> None:
         listener.setblocking(False)
@@ -177,7 +181,7 @@ def make_selectors_upper(select_timeout: float | None = 0.1,
                                 before_close(heard[sock], stop)
                             drop(sock)
                             continue
-                        heard[sock] += data
+                        heard[sock] = (heard[sock] + data)[:HEARD]   # bounded: 8 MB in 4 KB pieces would copy quadratically
                         owed[sock] = data.upper()
                         selector.modify(sock, selectors.EVENT_WRITE)
                     else:
