@@ -89,26 +89,28 @@ def test_a_string_port_is_pointed_out(capsys):
 
 
 def test_sockets_made_are_held_until_the_end_and_init_is_restored():
-    """A socket dropped unclosed is still there to be counted, open; socket.socket.__init__ comes back."""
+    """With hold, a socket dropped unclosed is still there to be counted, open; socket.socket.__init__ comes back."""
     from sockutil.checks import Watch
-    from sockutil.checks.sockets_made import SocketsMade
 
     original_init = socket.socket.__init__
 
     def drops_one() -> None:
         socket.socket()   # made, dropped, never closed: CPython would collect it at once
 
-    with SocketsMade() as made, Watch(2.0) as watch:
-        mark = made.mark()
+    with Watch(2.0, hold=True) as watch:
+        mark = watch.mark()
         drops_one()
         with socket.socket() as closed_one:
             pass
-        mine = made.since(mark, watch)
+        mine = watch.made_since(mark)
         assert len(mine) == 2 and closed_one in mine
         assert [s.fileno() != -1 for s in mine] == [True, False], "the dropped one is held, still open"
         assert watch.count_collected() == 0, "held, so the collector had nothing to close"
         watch.close_all()
     assert socket.socket.__init__ is original_init
+    assert not watch.made_since(0), "let go once the watch ends"
+    with Watch(2.0) as unheld, pytest.raises(ValueError, match="hold=True"):
+        unheld.mark()   # a count without hold would miss the sockets already collected
 
 
 def test_a_rebind_on_the_failed_socket_is_named_and_the_right_one_still_passes(capsys):

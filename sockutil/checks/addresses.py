@@ -19,7 +19,7 @@ check makes a bind fail for that other reason, for real, as root too: see
 Both return their ``Report``; every socket the check creates is closed
 before it returns, and the student's are closed too (and counted).
 
-``check_bind_preferred`` counts the sockets each call *made* (``SocketsMade``
+``check_bind_preferred`` counts the sockets each call *made* (``Watch(hold=True)``
 holds them, so none is collected before it is counted): a socket left open
 while an error is re-raised would otherwise vanish with the traceback; a
 fallback that made one socket bound port 0 on the socket whose bind failed;
@@ -39,7 +39,6 @@ from typing import Any, Callable
 from ..names import ephemeral_port_range
 from . import Hint, Outcome, Report, Watch, always, attempt, describe_error, hung, pick_hint, raised
 from .privileges import call_refused, refused_low_port, refusing
-from .sockets_made import SocketsMade
 
 __all__ = ["check_bind_preferred", "check_parse_endpoint"]
 
@@ -171,9 +170,9 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
     made_by_call: list[list[socket.socket]] = []   # the student's sockets each call made, open or closed
 
     def run(*args: Any, call: Callable[..., Any] = bind_preferred) -> Outcome:
-        mark = made.mark()
+        mark = watch.mark()
         outcome = attempt(call, *args, deadline=TIMEOUT, on_hang=watch.wake)
-        made_by_call.append(made.since(mark, watch))
+        made_by_call.append(watch.made_since(mark))
         if outcome.ok:
             returned.append(outcome.value)
         return outcome
@@ -181,7 +180,7 @@ def check_bind_preferred(bind_preferred: Callable[..., socket.socket]) -> Report
     def same_tcp(value: Any, expected: tuple[str, int]) -> bool:
         return _bound(value) == expected and not _listening(value) and value.type == socket.SOCK_STREAM
 
-    with SocketsMade() as made, Watch(TIMEOUT) as watch:
+    with Watch(TIMEOUT, hold=True) as watch:
         try:
             # 1. A free port: it must be the one bound.
             wanted = _free_port()

@@ -78,10 +78,20 @@ class Watch:
     * ``collected``: how many of the student's sockets the garbage collector had
       to close (the student forgot ``close()``);
     * ``student_threads()``: the student's threads still running.
+
+    With ``hold=True`` it also holds the student's sockets strongly until it
+    ends, so that ``made_since(mark())`` gives every socket one call made,
+    open or closed. Why: in CPython a socket dropped without ``close()`` is
+    collected at once, when its last reference goes, and then nobody can ask
+    which call made it, or whether the student ever closed it; held, a leak
+    stays open to be counted (a socket re-bound instead of a new one, a second
+    socket where none was due). The check closes them (``close_all()``).
     """
 
-    def __init__(self, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, timeout: float | None = DEFAULT_TIMEOUT, *, hold: bool = False) -> None:
         self.timeout = timeout
+        self.hold = hold
+        self._held: list[socket.socket] = []
         self.thread_errors: list[str] = []
         self.collected = 0
         self._sockets: dict[int, weakref.ref[socket.socket]] = {}
@@ -108,6 +118,8 @@ class Watch:
             if _created_by_student():
                 with watch._lock:  # weakly: a socket the student drops must still be collectable
                     watch._sockets[id(sock)] = weakref.ref(sock)
+                    if watch.hold:  # unless the check asked to see every one, dropped or not
+                        watch._held.append(sock)
 
         socket.socket.__init__ = init  # type: ignore[method-assign]
         stack.callback(setattr, socket.socket, "__init__", original_init)
@@ -123,6 +135,21 @@ class Watch:
             self.count_collected()
         finally:
             self._stack.close()
+            with self._lock:
+                self._held.clear()  # the check has closed them (close_all); let them go
+
+    # -- sockets made, with hold=True
+    def mark(self) -> int:
+        """A point to count from: ``made_since(mark)`` gives the student's sockets made after it."""
+        if not self.hold:
+            raise ValueError("Watch(hold=True) is needed to count the sockets made")
+        with self._lock:
+            return len(self._held)
+
+    def made_since(self, mark: int) -> list[socket.socket]:
+        """The student's sockets made after ``mark``, open or closed, in the order made."""
+        with self._lock:
+            return self._held[mark:]
 
     # -- sockets
     def count_collected(self) -> int:
