@@ -9,6 +9,7 @@ guarantee.
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import socket
 import threading
@@ -104,6 +105,47 @@ def test_stop_from_two_threads_at_once(name):
         thread.join(BOUND)
     assert errors == []
     assert_no_model_threads()
+
+
+def test_two_stops_that_meet_inside_stop_act_once():
+    """The one-thread models' stop, called from two threads that both get inside it, acts once.
+
+    The hook makes the meeting certain where it can happen: after its look at
+    the flag, a caller waits (at most 1 s) until the other has looked too. Without the
+    lock both then see the flag clear, both wake the loop, and the second
+    sends on a socket the first has closed (OSError). With it, the second
+    caller waits outside until the first is done, and sees the flag set.
+    """
+    arrived = threading.Barrier(2)
+
+    class MeetingFlag(threading.Event):
+        def is_set(self) -> bool:
+            seen = super().is_set()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                arrived.wait(1.0)   # both callers have looked, if the lock lets them, before either acts
+            return seen
+
+    wake_r, wake_w = socket.socketpair()
+    loop = threading.Thread(target=lambda: None)
+    loop.start()
+    stop = concurrency._stopper(MeetingFlag(), wake_w, loop)
+    errors: list[Exception] = []
+
+    def stopper() -> None:
+        try:
+            stop()
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=stopper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(BOUND)
+    with wake_r:
+        wake_r.settimeout(1.0)
+        woken = wake_r.recv(16)
+    assert errors == [] and woken == b"!", (errors, woken)
 
 
 def test_iterative_survives_a_readiness_that_is_gone_by_accept(monkeypatch):
