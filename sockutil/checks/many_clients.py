@@ -32,8 +32,8 @@ from ..races import time_clients
 from . import Hint, Outcome, Report, Watch, always
 from .program import Program, program_hints
 from .server_under_test import ProgramUnderTest, Reply, Serve, ServerUnderTest, Stopped, under_test
-from .upper_clients import (BIG, PARTIAL, QUIESCE_TIMEOUT, REPLY_TIMEOUT, after_reset, big, half_close, quiesce,
-                            while_one_does_not_read, with_small_send_buffer)
+from .upper_clients import (BIG, PARTIAL, QUIESCE_TIMEOUT, REPLY_TIMEOUT, after_reset, big, half_close,
+                            quiesce, while_one_does_not_read, with_small_send_buffer)
 from .upper_clients import converse as _converse   # by this name, so that a test can stand in for it
 
 __all__ = ["Serve", "check_serve_upper"]
