@@ -185,3 +185,34 @@ def test_one_byte_pieces_reach_the_server_one_at_a_time_however_late_it_reads(ca
     at = next(i for i, line in enumerate(lines) if "1-byte pieces" in line)
     assert lines[at].startswith("✘"), out
     assert "one recv() is not one command" in lines[at + 1], out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc for the threads' states")
+def test_a_close_from_another_thread_is_caught_even_when_the_worker_is_late_back_to_recv(capsys):
+    """The idle client's thread must be back in recv() when stop is set, however late it gets there.
+
+    A stop that only close()s a client's socket from another thread does not
+    wake a recv() in progress, so it fails the stop case; but if the close
+    comes while the thread is still on its way back to recv() (a loaded
+    machine), recv() then fails at once and the connection ends: a pass by
+    luck, which a CI run once gave the gallery's closes_instead_of_shutdown.
+    The hook makes the lateness certain: in the stop case (idle timeout 60 s),
+    the thread spins 0.5 s after its reply before it reads again, longer than
+    the 0.2 s the idle client stays quiet.
+    """
+    module = gallery("closes_instead_of_shutdown")
+    next_line = module.Peer.line
+
+    def late_back(peer):
+        peer.lines_asked = getattr(peer, "lines_asked", 0) + 1
+        if peer.lines_asked == 2 and peer.sock.gettimeout() == lab.LONG_IDLE:
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end:   # running, not waiting: as a thread not yet back in recv()
+                pass
+        return next_line(peer)
+
+    module.Peer.line = late_back
+    report = check_kv_server(module.serve_kv)
+    out = capsys.readouterr().out
+    failed = [result for result in report.failures if "stop is set while a client is connected" in result.what]
+    assert failed and "shut down their sockets" in failed[0].hint, out

@@ -9,8 +9,12 @@ import select
 import selectors
 import socket
 import threading
+import time
 import warnings
+from pathlib import Path
 from typing import Callable
+
+import pytest
 
 from sockutil.checks import upper_clients
 from sockutil.checks.many_clients import check_serve_upper
@@ -139,11 +143,13 @@ HEARD = 16
 
 
 def make_selectors_upper(select_timeout: float | None = 0.1,
-                         before_close: Callable[[bytes, threading.Event], object] | None = None) -> Callable:
+                         before_close: Callable[[bytes, threading.Event], object] | None = None,
+                         after_close: Callable[[bytes], object] | None = None) -> Callable:
     """The notebook's selectors loop, in capitals: one thread, a write buffer per client.
 
     ``before_close(heard, stop)`` runs when a client's end of stream comes,
-    with the first ``HEARD`` bytes that client sent: a test's hook to hold the loop there.
+    with the first ``HEARD`` bytes that client sent: a test's hook to hold the loop there;
+    ``after_close(heard)`` once its socket is closed.
     """
     def serve_upper(listener: socket.socket, stop: threading.Event) -> None:
         listener.setblocking(False)
@@ -179,7 +185,10 @@ def make_selectors_upper(select_timeout: float | None = 0.1,
                         if not data:
                             if before_close is not None:
                                 before_close(heard[sock], stop)
+                            said = heard.pop(sock)
                             drop(sock)
+                            if after_close is not None:
+                                after_close(said)
                             continue
                         heard[sock] = (heard[sock] + data)[:HEARD]   # bounded: 8 MB in 4 KB pieces would copy quadratically
                         owed[sock] = data.upper()
@@ -232,6 +241,29 @@ def test_an_end_of_stream_dealt_with_late_does_not_pass_for_stop(capsys, monkeyp
     assert not report.passed, out
     failed = [result for result in report.failures if "stop is set" in result.what]
     assert failed and "close its socket at once" in failed[0].hint, out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc for the threads' states")
+def test_a_loop_late_back_to_its_wait_does_not_pass_for_stop(capsys):
+    """select() with no timeout: stop must come while the loop waits, not while it is on its way back.
+
+    The check's last client is closed by the loop, and the check sees it;
+    but the loop still has to go round to select() again, and looks at stop
+    on the way. Set in that moment (a loaded machine), stop is seen, and a
+    loop that would never have looked again passes: a clean-clone CI run and
+    a stress run here passed the gallery's selectors_select_no_timeout so.
+    The hook makes the moment long: the loop spins 0.5 s after that close.
+    """
+    def spins_after_the_last(said: bytes) -> None:
+        if said == b"last\n":
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end:   # running, not waiting: as a thread not yet back
+                pass
+
+    report = check_serve_upper(make_selectors_upper(select_timeout=None, after_close=spins_after_the_last))
+    out = capsys.readouterr().out
+    failed = [result for result in report.failures if "stop is set" in result.what]
+    assert failed and "selector.select(timeout=0.1)" in failed[0].hint, out
 
 
 def test_a_connection_accepted_late_does_not_pass_for_stop(capsys, monkeypatch):

@@ -71,11 +71,15 @@ STOP_GRACE = 2.0
 #: (``shutdown``) ends them in time, not their own timeout.
 LONG_IDLE = 60.0
 
-#: Seconds the connected client stays quiet before stop is set, as an idle client does: its
-#: thread at the server is back in recv() by then, so a stop that only close()s that socket
-#: from another thread (which does not wake a recv()) fails on every run, not only when the
-#: stop happens to come first.
+#: Seconds the connected client stays quiet before stop is set, as an idle client does.
 IDLE_BEFORE_STOP = 0.2
+
+#: Seconds the check waits at most, after that, until the server's threads all wait (in
+#: recv(), accept(), on an event...), as an idle server's do (``thread_states``). Then a
+#: stop that only close()s the idle client's socket from another thread (which does not
+#: wake a recv()) fails on every run: with its thread still on its way back to recv(), the
+#: close would end it, by luck. Only a thread that never waits makes the check wait this long.
+IDLE_WAIT = 5.0
 
 #: Failed cases after which the rest are not tried: fix those first (and wait less).
 MAX_FAILURES = 6
@@ -184,6 +188,7 @@ def _idle_client_at_stop(report: Report, serve_kv: ServeKV | Program, watch: Wat
             except Failed:
                 pass  # the cases above have said what is wrong with that
             closed_within(idle.sock, IDLE_BEFORE_STOP)   # quiet for a moment (a server closing it early: stop says so)
+            server.wait_until_idle(IDLE_WAIT)   # its thread back in recv(), however loaded the machine
             stopped = server.stop(idle=idle.sock)
     report.case(what, stopped, True, _stop_hints())
 

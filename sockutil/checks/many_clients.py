@@ -272,6 +272,7 @@ def _functional_cases(report: Report, server: ServerUnderTest | ProgramUnderTest
     try:
         _race(report, server)
         quiet = quiesce(port)   # every other client dealt with: only the silent one is left
+        server.wait_until_idle(QUIESCE_TIMEOUT)   # and the loop is back where it waits
         stopped = server.stop(idle=silent)
     finally:
         silent.close()

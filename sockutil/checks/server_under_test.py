@@ -38,6 +38,7 @@ from typing import Callable
 from ..names import LOOPBACK
 from .harness import KIT_THREAD_PREFIX, Outcome, describe_error, forget_traceback, short
 from .program import Program, ProgramFailed, RunningProgram
+from .thread_states import wait_until_waiting
 from .watch import Watch
 
 __all__ = ["ProgramUnderTest", "Reply", "Serve", "ServerUnderTest", "Stopped", "closed_within", "describe_bytes",
@@ -166,6 +167,18 @@ class ServerUnderTest:
         """
         if self._thread is not None:
             self._thread.join(seconds)
+
+    def wait_until_idle(self, seconds: float) -> bool | None:
+        """Wait (at most ``seconds``) until the server's thread and the student's threads all wait.
+
+        Before ``stop``: a loop still finishing its last client, or runnable
+        but not yet scheduled on a loaded machine, would see the flag on its
+        way back and pass however it waits (``thread_states``). True once all
+        wait; False if they did not within ``seconds``; None where this
+        system cannot tell (after a short pause).
+        """
+        assert self._thread is not None
+        return wait_until_waiting([self._thread, *self.watch.student_threads()], time.monotonic() + seconds)
 
     def dead(self) -> Outcome:
         """The outcome of a case the server could not take part in: it raised, or returned early."""
@@ -324,6 +337,10 @@ class ProgramUnderTest:
     def dead(self) -> Outcome:
         error = self.error or ProgramFailed(f"{self.program.name} is not running")
         return Reply(error=error, ended="refused", words=f"your program: {error}")
+
+    def wait_until_idle(self, seconds: float) -> bool | None:
+        """A program's threads are not ours to see, and its stop is SIGTERM, which ends it however it waits."""
+        return None
 
     def stop(self, idle: socket.socket | None = None) -> Stopped:
         """SIGTERM (the program's ``stop``); judge whether it ended, and closed ``idle``, within the grace."""
