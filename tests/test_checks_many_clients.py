@@ -19,6 +19,10 @@ import pytest
 from sockutil.checks import upper_clients
 from sockutil.checks.many_clients import check_serve_upper
 
+from tests.tool_loading import load_script
+
+GALLERY = Path(__file__).resolve().parent / "wrong_solutions" / "serve_upper"
+
 
 def upper_client(conn: socket.socket) -> None:
     with conn:
@@ -277,14 +281,7 @@ def test_a_connection_accepted_late_does_not_pass_for_stop(capsys, monkeypatch):
     """
     monkeypatch.setattr(upper_clients, "QUIESCE_TIMEOUT", 0.3)   # the test's patience, not the race's
 
-    def echo(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(1.5)
-            try:
-                while data := conn.recv(4096):
-                    conn.sendall(data.upper())
-            except OSError:
-                pass
+    echo = load_script(GALLERY / "accept_without_timeout.py", "upper_accept_without_timeout").upper_echo
 
     def accepts_without_timeout(listener: socket.socket, stop: threading.Event) -> None:
         while not stop.is_set():

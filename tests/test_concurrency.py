@@ -87,12 +87,11 @@ def test_every_model_answers_a_race_and_stops_twice():
         assert_no_model_threads()
 
 
-@pytest.mark.parametrize("name", list(concurrency.MODELS))
-def test_stop_from_two_threads_at_once(name):
-    port, stop = concurrency.MODELS[name](0.0)
-    errors = []
+def stop_from_two_threads(stop) -> list[Exception]:
+    """Call ``stop`` from two threads at once; what either raised."""
+    errors: list[Exception] = []
 
-    def stopper():
+    def stopper() -> None:
         try:
             stop()
         except Exception as error:  # noqa: BLE001 - collected for the assertion
@@ -103,7 +102,13 @@ def test_stop_from_two_threads_at_once(name):
         thread.start()
     for thread in threads:
         thread.join(BOUND)
-    assert errors == []
+    return errors
+
+
+@pytest.mark.parametrize("name", list(concurrency.MODELS))
+def test_stop_from_two_threads_at_once(name):
+    port, stop = concurrency.MODELS[name](0.0)
+    assert stop_from_two_threads(stop) == []
     assert_no_model_threads()
 
 
@@ -128,20 +133,7 @@ def test_two_stops_that_meet_inside_stop_act_once():
     wake_r, wake_w = socket.socketpair()
     loop = threading.Thread(target=lambda: None)
     loop.start()
-    stop = concurrency._stopper(MeetingFlag(), wake_w, loop)
-    errors: list[Exception] = []
-
-    def stopper() -> None:
-        try:
-            stop()
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            errors.append(error)
-
-    threads = [threading.Thread(target=stopper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(BOUND)
+    errors = stop_from_two_threads(concurrency._stopper(MeetingFlag(), wake_w, loop))
     with wake_r:
         wake_r.settimeout(1.0)
         woken = wake_r.recv(16)
