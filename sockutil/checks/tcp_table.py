@@ -1,15 +1,17 @@
-"""Has the other end read what we sent? The kernel's table of TCP sockets says, for any process.
+"""Has the other end read what we sent? The kernel says, for any process's TCP socket.
 
 Why a module of its own: several checks must send a piece only once the code
 under test has taken the one before out of its receive queue. A pause cannot
 promise that on a loaded machine: two pieces sent 1 ms apart can arrive
 together, and one ``recv`` then gets both, so a reader that takes one
-``recv`` for a whole message passes. On Linux ``/proc/net/tcp`` shows, for
-each socket, the bytes not yet acknowledged (``tx_queue``) and the bytes not
-yet read (``rx_queue``); when both are 0 between two endpoints, the reader
-has called ``recv`` and got everything sent so far. Where the table is
-missing (macOS, Windows), each piece waits ``FALLBACK_PAUSE`` instead, which
-catches the mistake on an idle machine only.
+``recv`` for a whole message passes. On Linux the kernel tells, for any
+process's socket, the bytes not yet acknowledged and the bytes not yet read;
+when both are 0 between two endpoints, the reader has called ``recv`` and got
+everything sent so far. It is asked through sock_diag (netlink, as ``ss``
+does: one socket looked up by its four values), or, where that is refused,
+read from the table ``/proc/net/tcp``. Where neither is there (macOS,
+Windows), each piece waits ``FALLBACK_PAUSE`` instead, which catches the
+mistake on an idle machine only.
 """
 
 from __future__ import annotations
@@ -49,8 +51,65 @@ def peer_has_read(sock: socket.socket) -> bool | None:
 def read_between(sender: tuple, receiver: tuple) -> bool | None:
     """Has the socket at ``receiver`` read every byte its peer at ``sender`` sent? None: cannot tell.
 
-    Both ends are looked up in the kernel's table, so either may belong to another process.
+    Both ends are looked up in the kernel, so either may belong to another process.
     """
+    try:
+        unsent = _diag_queue(sender, receiver, unread=False)
+        unread = _diag_queue(receiver, sender, unread=True)
+    except _NoDiag:
+        return _read_in_table(sender, receiver)
+    if unsent is None or unread is None:
+        return None
+    return unsent == 0 and unread == 0
+
+
+class _NoDiag(Exception):
+    """This system has no sock_diag to ask (not Linux, or netlink refused)."""
+
+
+#: sock_diag, as linux/netlink.h, linux/sock_diag.h and linux/inet_diag.h define it.
+NETLINK_SOCK_DIAG = 4
+SOCK_DIAG_BY_FAMILY = 20
+NLM_F_REQUEST = 1
+NLMSG_ERROR = 2
+_HEADER = struct.Struct("=IHHII")          # nlmsghdr: length, type, flags, sequence, port id
+_REQUEST = struct.Struct("=BBBBI")         # inet_diag_req_v2: family, protocol, ext, pad, states
+_QUEUES_AT = _HEADER.size + 4 + 48 + 4     # inet_diag_msg: 4 bytes, the socket id (48), expires
+
+
+def _diag_queue(local: tuple, remote: tuple, unread: bool) -> int | None:
+    """The unread (or unacknowledged) bytes of the TCP socket at ``local`` connected to ``remote``.
+
+    Why sock_diag: the kernel looks that one socket up by its four values, in
+    microseconds, where ``/proc/net/tcp`` lists every socket of the machine
+    (tens of thousands on a busy test run, megabytes to read at each look).
+    None if there is no such socket (it has closed).
+    """
+    try:
+        diag = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG)
+    except (OSError, AttributeError) as error:
+        raise _NoDiag from error
+    try:
+        sockid = (struct.pack("!HH16s16s", local[1], remote[1], socket.inet_aton(local[0]).ljust(16, b"\0"),
+                              socket.inet_aton(remote[0]).ljust(16, b"\0"))
+                  + struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF))   # any interface, no cookie
+        request = _REQUEST.pack(socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF) + sockid
+        with diag:
+            diag.settimeout(1.0)
+            diag.send(_HEADER.pack(_HEADER.size + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, 0)
+                      + request)
+            answer = diag.recv(65536)
+    except (OSError, ValueError) as error:
+        raise _NoDiag from error
+    _, kind, _, _, _ = _HEADER.unpack_from(answer)
+    if kind == NLMSG_ERROR or len(answer) < _QUEUES_AT + 8:
+        return None
+    rqueue, wqueue = struct.unpack_from("=II", answer, _QUEUES_AT)
+    return rqueue if unread else wqueue
+
+
+def _read_in_table(sender: tuple, receiver: tuple) -> bool | None:
+    """``read_between`` from ``/proc/net/tcp``, where sock_diag is refused."""
     try:
         mine, theirs = _hex_endpoint(sender), _hex_endpoint(receiver)
         table = TCP_TABLE.read_text()
