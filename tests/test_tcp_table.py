@@ -20,7 +20,7 @@ def way(request, monkeypatch):
     if request.param == "/proc/net/tcp":
         def refused(*args, **kwargs):
             raise tcp_table._NoDiag
-        monkeypatch.setattr(tcp_table, "_diag_queue", refused)
+        monkeypatch.setattr(tcp_table, "_diag", refused)
     return request.param
 
 
@@ -45,9 +45,11 @@ def test_a_connection_that_is_not_there_cannot_tell(way):
 
 
 def test_sock_diag_answers_without_the_table(monkeypatch, tmp_path):
-    """Where sock_diag answers, /proc/net/tcp is never read: on a busy machine it lists tens of
-    thousands of sockets, and reading it at every look made the lab check's 1-byte pieces so slow
-    that the worked solution's 1 s idle timeout closed the connection (a clean-clone CI run)."""
+    """Where sock_diag answers, /proc/net/tcp is never read: it lists every socket of the machine
+    (about 2000 at a CI run's busiest here), read and parsed at each look. A clean-clone CI run
+    once saw the worked solution's 1 s idle timeout close the connection in the middle of the lab
+    check's 1-byte pieces; those looks, and waiting for each piece's acknowledgement, were what
+    stretched the pieces out."""
     monkeypatch.setattr(tcp_table, "TCP_TABLE", tmp_path / "no-such-table")
     with socket.create_server(("127.0.0.1", 0)) as listener:
         with socket.create_connection(listener.getsockname(), timeout=5) as client:
