@@ -7,10 +7,11 @@ the reader's thread runs on a loaded machine; its one ``recv`` then gets the
 whole message, and the wrong code passes (a clean-clone CI run did pass such
 a gallery entry). Each reader below takes its one ``recv`` 0.3 s late. The
 checks now send each piece once the reader has taken the one before out of
-its receive queue (the kernel's table, ``sockutil/checks/tcp_table.py``),
-so the lateness changes nothing and each still fails. With pieces paced by
-pauses alone, the late ``ask`` passed on every run (its answer's pieces were
-10 ms apart); ``shout`` and ``serve_once`` had other cases that caught it.
+its receive queue (the kernel says, ``sockutil/checks/tcp_table.py``), so
+the lateness changes nothing and each still fails. With pieces paced by
+pauses alone, the late ``ask`` passed (its long answers' pieces were 10 ms
+apart, all there after 0.3 s); ``shout`` and ``serve_once`` had other cases
+that caught it.
 """
 
 from __future__ import annotations

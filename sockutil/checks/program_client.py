@@ -11,7 +11,7 @@ the wrapper:
   saw no end of stream, for a program), and how to wake a stuck call.
 * ``pieces_read_by_peer`` is a handler that sends a message in pieces, each
   once the peer has taken the one before out of its receive queue, as the
-  kernel's table of sockets says (``tcp_table``). Then every ``recv`` sees one
+  kernel says (``tcp_table``). Then every ``recv`` sees one
   piece however loaded the machine, and one ``recv`` cannot get the whole
   message, as with the wrapper.
 """

@@ -301,7 +301,7 @@ def parse_records(output: bytes) -> dict:
 
 
 def _read_by_program(server: tuple) -> Callable[[tuple], bool]:
-    """Has the program read all a client (at ``local``) sent? From the kernel's table; else after a pause."""
+    """Has the program read all a client (at ``local``) sent? As the kernel says (tcp_table); else after a pause."""
     def read(local: tuple) -> bool:
         done = read_between(local, server)
         if done is None:

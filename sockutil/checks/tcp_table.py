@@ -24,11 +24,11 @@ from typing import Callable, NamedTuple
 
 __all__ = ["FALLBACK_PAUSE", "LOOK_EVERY", "peer_has_read", "read_between", "wait_until_read"]
 
-#: Where the kernel's table of sockets is not readable: seconds between two
+#: Where neither sock_diag nor the kernel's table of sockets can be read: seconds between two
 #: pieces, long against a local program's reaction, short against a check.
 FALLBACK_PAUSE = 0.05
 
-#: Seconds between two looks at the kernel's table while a piece is unread.
+#: Seconds between two looks while a piece is unread.
 LOOK_EVERY = 0.002
 
 TCP_TABLE = Path("/proc/net/tcp")
