@@ -20,7 +20,7 @@ def way(request, monkeypatch):
     if request.param == "/proc/net/tcp":
         def refused(*args, **kwargs):
             raise tcp_table._NoDiag
-        monkeypatch.setattr(tcp_table, "_diag", refused)
+        monkeypatch.setattr(tcp_table, "_open_diag", refused)
     return request.param
 
 

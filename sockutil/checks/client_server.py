@@ -35,7 +35,6 @@ import math
 import numbers
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,7 +43,7 @@ from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, hung, raised
 from .program import Program, ProgramHung, ProgramNotFound, program_hints
 from .server_loop import check_serve_n
-from .tcp_table import wait_until_read
+from .tcp_table import send_each_once_read
 
 __all__ = ["Heard", "calculate", "calculator", "check_ask", "check_serve_n"]
 
@@ -139,11 +138,9 @@ def calculator(conn: Connection, heard: list[Heard] | None = None,
         if len(answer) <= SHORT_ANSWER:
             conn.sendall(answer)
         else:
-            deadline = time.monotonic() + TIMEOUT / 2   # a client that stopped reading: send on
-            for start in range(0, len(answer), PIECE):
-                if start and not (wait_until_read(conn.sock, deadline, conn.sleep) and conn.sleep(PIECE_PAUSE)):
-                    return  # the server is stopping
-                conn.sendall(answer[start : start + PIECE])
+            pieces = [answer[start : start + PIECE] for start in range(0, len(answer), PIECE)]
+            if not send_each_once_read(conn.sock, conn.sendall, pieces, TIMEOUT / 2, PIECE_PAUSE, conn.sleep):
+                return  # the server is stopping
         record.answers += 1
 
 

@@ -18,7 +18,6 @@ import time
 
 from ..names import LOOPBACK
 from .server_under_test import closed_within
-from .tcp_table import wait_until_read
 
 __all__ = ["IDLE_TIMEOUT", "MAX_LINE", "MAX_VALUE", "REPLY_TIMEOUT", "HANG_UP_TIMEOUT",
            "Failed", "KVClient"]
@@ -69,22 +68,6 @@ class KVClient:
         except OSError as error:
             raise Failed(f"the server closed the connection while the client sent "
                          f"({type(error).__name__})", "closed_early") from None
-
-    def send_each_once_read(self, pieces: list[bytes], patience: float = 3 * REPLY_TIMEOUT) -> None:
-        """Send ``pieces`` one by one, each once the server has read the one before.
-
-        Why: pieces sent a moment apart may still arrive together on a loaded
-        machine, and a server that takes one ``recv`` for a whole command
-        would then pass. Waiting until the server's receive queue is empty
-        (``tcp_table``) means each of its ``recv`` calls gets one piece. A
-        server that stops reading holds the client at most ``patience``
-        seconds in all; the rest is then sent without waiting.
-        """
-        deadline = time.monotonic() + patience
-        for piece in pieces:
-            self.send(piece)
-            if time.monotonic() < deadline:
-                wait_until_read(self.sock, deadline)
 
     def _more(self, what: str) -> None:
         try:

@@ -17,11 +17,10 @@ import contextlib
 import errno
 import socket
 import struct
-import time
 from typing import Iterator
 
 from ..errors import describe_error
-from .tcp_table import wait_until_read
+from .tcp_table import send_each_once_read
 
 __all__ = ["RECEIVE_BUFFER", "SEND_BUFFER", "STEP_TIMEOUT", "once_client", "resetting_client", "silent_client"]
 
@@ -45,14 +44,13 @@ def once_client(port: int, pieces: list[bytes], pause: float = 0.0) -> tuple[byt
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
             sock.settimeout(STEP_TIMEOUT)
             sock.connect(("127.0.0.1", port))
-            deadline = time.monotonic() + STEP_TIMEOUT / 2   # a server that stopped reading: send on
-            for i, piece in enumerate(pieces):
-                if i and pause:
-                    # The stimulus: pieces that arrive apart. Each waits, besides, until the server has
-                    # read the one before: on a loaded machine pieces sent apart can arrive together.
-                    wait_until_read(sock, deadline)
-                    time.sleep(pause)
-                sock.sendall(piece)
+            if pause:
+                # The stimulus: pieces that arrive apart. Each waits, besides, until the server has
+                # read the one before: on a loaded machine pieces sent apart can arrive together.
+                send_each_once_read(sock, sock.sendall, pieces, STEP_TIMEOUT / 2, pause)
+            else:
+                for piece in pieces:
+                    sock.sendall(piece)
             sock.shutdown(socket.SHUT_WR)
             while data := sock.recv(65536):
                 reply += data

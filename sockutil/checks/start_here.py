@@ -30,13 +30,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from typing import Callable
 
 from ..exercise_guard import guarded
 from ..servers import Connection, Server
 from . import Hint, Outcome, Report, Watch, always, attempt, raised
-from .tcp_table import wait_until_read
+from .tcp_table import send_each_once_read
 
 __all__ = ["check_shout"]
 
@@ -115,13 +114,11 @@ class _PieceServer:
                 self.got = len(data)
         reply = data.upper()
         starts = [0, *[c for c in cuts if 0 < c < len(reply)], len(reply)]
-        deadline = time.monotonic() + TIMEOUT / 2   # a client that stopped reading: send on
-        for start, end in zip(starts, starts[1:]):
-            # Each piece once the client has read the one before (pieces sent apart can still
-            # arrive together on a loaded machine), and at least PIECE_PAUSE after it.
-            if start and not (wait_until_read(conn.sock, deadline, conn.sleep) and conn.sleep(PIECE_PAUSE)):
-                return  # the server is stopping
-            conn.sendall(reply[start:end])
+        # Each piece once the client has read the one before (pieces sent apart can still
+        # arrive together on a loaded machine), and at least PIECE_PAUSE after it.
+        pieces = [reply[start:end] for start, end in zip(starts, starts[1:])]
+        if not send_each_once_read(conn.sock, conn.sendall, pieces, TIMEOUT / 2, PIECE_PAUSE, conn.sleep):
+            return  # the server is stopping
         # Then wait for the client to close (or the idle timeout), as the upper server does.
         while conn.recv(65536):
             pass

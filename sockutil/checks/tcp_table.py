@@ -20,9 +20,10 @@ import socket
 import struct
 import time
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
-__all__ = ["FALLBACK_PAUSE", "LOOK_EVERY", "peer_has_read", "read_between", "wait_until_read"]
+__all__ = ["FALLBACK_PAUSE", "LOOK_EVERY", "peer_has_read", "read_between", "send_each_once_read",
+           "wait_until_read"]
 
 #: Where neither sock_diag nor the kernel's table of sockets can be read: seconds between two
 #: pieces, long against a local program's reaction, short against a check.
@@ -59,7 +60,8 @@ def read_between(sender: tuple, receiver: tuple) -> bool | None:
     unacknowledged.
     """
     try:
-        sent, got = _diag(sender, receiver), _diag(receiver, sender)
+        with _open_diag() as diag:
+            sent, got = _ask(diag, sender, receiver), _ask(diag, receiver, sender)
     except _NoDiag:
         return _read_in_table(sender, receiver)
     if sent is None or got is None:
@@ -94,10 +96,10 @@ _ATTRIBUTES_AT = _HEADER.size + 72         # after inet_diag_msg
 _RECEIVED, _NOT_SENT, _SENT, _RETRANSMITTED = 128, 144, 200, 208
 
 
-def _diag(local: tuple, remote: tuple) -> _Queues | None:
-    """The queues of the TCP socket at ``local`` connected to ``remote``; None if there is none (closed).
+def _open_diag() -> socket.socket:
+    """A netlink socket to ask sock_diag with; ``_NoDiag`` where there is none.
 
-    Why sock_diag: the kernel looks that one socket up by its four values, in
+    Why sock_diag: the kernel looks one socket up by its four values, in
     microseconds, where ``/proc/net/tcp`` lists every socket of the machine
     (about 2000 at the busiest moment of a CI run here), read and parsed in
     Python, holding the GIL, at every look.
@@ -106,17 +108,21 @@ def _diag(local: tuple, remote: tuple) -> _Queues | None:
         diag = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG)
     except (OSError, AttributeError) as error:
         raise _NoDiag from error
+    diag.settimeout(1.0)
+    return diag
+
+
+def _ask(diag: socket.socket, local: tuple, remote: tuple) -> _Queues | None:
+    """The queues of the TCP socket at ``local`` connected to ``remote``; None if there is none (closed)."""
     try:
         sockid = (struct.pack("!HH16s16s", local[1], remote[1], socket.inet_aton(local[0]).ljust(16, b"\0"),
                               socket.inet_aton(remote[0]).ljust(16, b"\0"))
                   + struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF))   # any interface, no cookie
         request = _REQUEST.pack(socket.AF_INET, socket.IPPROTO_TCP, 1 << (INET_DIAG_INFO - 1), 0,
                                 0xFFFFFFFF) + sockid
-        with diag:
-            diag.settimeout(1.0)
-            diag.send(_HEADER.pack(_HEADER.size + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, 0)
-                      + request)
-            answer = diag.recv(65536)
+        diag.send(_HEADER.pack(_HEADER.size + len(request), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, 0)
+                  + request)
+        answer = diag.recv(65536)
     except (OSError, ValueError) as error:
         raise _NoDiag from error
     length, kind, _, _, _ = _HEADER.unpack_from(answer)
@@ -179,3 +185,22 @@ def wait_until_read(sock: socket.socket, deadline: float,
             return True
         if sleep(LOOK_EVERY) is False:
             return False
+
+
+def send_each_once_read(sock: socket.socket, send: Callable[[bytes], object], pieces: Iterable[bytes],
+                        patience: float, pause: float = 0.0,
+                        sleep: Callable[[float], object] = time.sleep) -> bool:
+    """``send`` each of ``pieces``; each but the first once the peer of ``sock`` has read the one before.
+
+    ``pause`` seconds more pass before each such piece (a case that says
+    "10 ms apart" stays true). A peer that stopped reading holds the sending
+    at most ``patience`` seconds in all; the rest then goes without waiting.
+    ``sleep`` as for ``wait_until_read``: returns False if it said stop (a
+    server stopping), with the rest unsent; True once all went.
+    """
+    deadline = time.monotonic() + patience
+    for i, piece in enumerate(pieces):
+        if i and not (wait_until_read(sock, deadline, sleep) and (not pause or sleep(pause) is not False)):
+            return False
+        send(piece)
+    return True

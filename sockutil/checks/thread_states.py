@@ -45,9 +45,8 @@ STEADY = 0.02
 
 #: Where a thread waiting on a lock waits on an event, a condition, a queue or a pool's work,
 #: not for the GIL (which a thread may wait for anywhere).
-_WAITING_PLACES = tuple(str(Path(module.__file__).resolve().parent / name)
-                        for module, name in ((threading, "threading.py"), (threading, "queue.py"),
-                                             (threading, "concurrent/futures/")))
+_STDLIB = Path(threading.__file__).resolve().parent
+_WAITING_PLACES = tuple(str(_STDLIB / name) for name in ("threading.py", "queue.py", "concurrent/futures"))
 
 
 def _kernel_wait(thread: threading.Thread) -> tuple[str, str] | None:
